@@ -1,0 +1,14 @@
+// Entry point of the API process: config → container → listen; drains on SIGTERM/SIGINT.
+import { createLogger } from '../shared/logger.js';
+import { loadApiConfig } from './config.js';
+import { startApi } from './server.js';
+
+const config = loadApiConfig();
+const log = createLogger('api', { level: config.logLevel });
+const api = await startApi(config, log);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, 'shutting down');
+    void api.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,25 @@
+// `npm run setup` (also run before `npm start` and `npm test`): installs what the project needs
+// outside node_modules — Debian packages and the Go-built dev servers — idempotently, cached
+// under ~/.cache/rackpilot so a second run costs nothing.
+import { findServerBinary } from '../devservices/find-binary.js';
+import { buildFerretDb, buildTemporal } from '../devservices/go-build.js';
+import { ensureSystemPackages } from './system-packages.js';
+
+const say = (line: string) => console.log(`[setup] ${line}`);
+
+async function main(): Promise<void> {
+  ensureSystemPackages(say);
+  const builds: Promise<string>[] = [];
+  if (!process.env.MONGODB_URI && !findServerBinary('mongod') && !findServerBinary('ferretdb')) {
+    builds.push(buildFerretDb(say));
+  }
+  if (!process.env.TEMPORAL_ADDRESS && !findServerBinary('temporal')) {
+    builds.push(buildTemporal(say));
+  }
+  await Promise.all(builds);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[setup] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

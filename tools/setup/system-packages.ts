@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import { whichSync } from '../devservices/find-binary.js';
+
+/** A command the project needs, and the Debian package that provides it. */
+export interface SystemRequirement {
+  command: string;
+  debianPackage: string;
+  why: string;
+}
+
+/** What the agent, the lab and the tests run on this machine. */
+export const SYSTEM_REQUIREMENTS: SystemRequirement[] = [
+  { command: 'ipmitool', debianPackage: 'ipmitool', why: "the agent's IPMI driver" },
+  { command: 'ipmi_sim', debianPackage: 'openipmi', why: 'simulated BMCs of the lab and tests' },
+  { command: 'openssl', debianPackage: 'openssl', why: 'certificate checks in tests' },
+  { command: 'ssh', debianPackage: 'openssh-client', why: 'a real SSH client against the lab' },
+  { command: 'kubectl', debianPackage: 'kubernetes-client', why: 'reading downloaded kubeconfigs in tests' },
+];
+
+/**
+ * Installs the Debian packages whose commands are missing. Idempotent: does nothing when every
+ * command is present. Without root it explains what to install instead of failing obscurely.
+ */
+export function ensureSystemPackages(say: (line: string) => void, env: NodeJS.ProcessEnv = process.env): void {
+  const missing = SYSTEM_REQUIREMENTS.filter((r) => !whichSync(r.command, withSbin(env)));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map((r) => r.debianPackage))];
+  const reasons = missing.map((r) => `${r.command} (${r.why})`).join(', ');
+  if (process.getuid?.() !== 0 || !whichSync('apt-get', withSbin(env))) {
+    throw new Error(`Missing commands: ${reasons}. Install them with: sudo apt-get install -y ${packages.join(' ')}`);
+  }
+  say(`Installing Debian packages ${packages.join(' ')} for ${reasons}…`);
+  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env: aptEnv });
+  if (update.status !== 0) throw new Error('apt-get update failed');
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env: aptEnv,
+  });
+  if (install.status !== 0) throw new Error(`apt-get install ${packages.join(' ')} failed`);
+}
+
+/** ipmi_sim lives in /usr/sbin, which a non-login PATH may lack. */
+function withSbin(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, PATH: `${env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin` };
+}

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { MongoClient } from 'mongodb';
 import type { Logger } from '../../shared/logger.js';
+import { createActivities, ensureWorkerIndexes } from '../activities/index.js';
 import type { WorkerConfig } from './config.js';
 
 /** Path of the workflow bundle's entry, exported so nothing `require.resolve`s across folders. */
@@ -11,15 +13,18 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Connects to Temporal, bundles the workflows and polls the task queue until stopped. */
+/** Connects to MongoDB and Temporal, bundles the workflows and polls the task queue until stopped. */
 export async function startWorker(config: WorkerConfig, log: Logger): Promise<RunningWorker> {
+  const mongo = await MongoClient.connect(config.mongoUri);
+  const db = mongo.db(config.dbName);
+  await ensureWorkerIndexes(db);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath,
-    activities: {},
+    activities: createActivities({ db }),
   });
   const running = worker.run();
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');
@@ -28,6 +33,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
       worker.shutdown();
       await running;
       await connection.close();
+      await mongo.close();
     },
   };
 }

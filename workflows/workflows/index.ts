@@ -1,3 +1,6 @@
 // Every workflow the worker registers. Files under workflows/workflows/ run in Temporal's
 // deterministic sandbox: they import activity *types* only (lint-enforced).
-export {};
+export { discovery } from './discovery.js';
+export { wipe } from './wipe.js';
+export { bootEventSignal } from './boot-events.js';
+export { progressQuery } from './runbook.js';

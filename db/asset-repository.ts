@@ -1,0 +1,129 @@
+import type { Collection, Db } from 'mongodb';
+import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
+import { ConflictError, NotFoundError } from '../shared/errors.js';
+import type { AssetSpecs, Inventory } from '../shared/inventory.js';
+import type { WipeReport } from '../shared/wipe-report.js';
+
+/** How the agent reaches an asset's BMC. The password is a SecretBox ciphertext, never plain. */
+export interface AssetBmc {
+  driver: 'ipmi';
+  address: string;
+  port: number;
+  username: string;
+  passwordSecret: string;
+  /** IPMI cipher suite: 17 for current BMCs, 3 for older ones and ipmi_sim. */
+  cipherSuite: number;
+}
+
+/** Why the last workflow on this asset failed. */
+export interface AssetError {
+  step: string;
+  reason: string;
+  message: string;
+  workflowId: string;
+  at: Date;
+}
+
+/** An `assets` document: one physical server. */
+export interface AssetDoc {
+  _id: string;
+  orgId: string;
+  siteId: string;
+  hostname?: string;
+  state: AssetState;
+  /** Incremented by every transition: the optimistic-concurrency guard. */
+  version: number;
+  bmc: AssetBmc;
+  labels: Record<string, string>;
+  /** MACs learnt by inventory: the keys of this machine's boot plans. */
+  macs: string[];
+  inventory?: Inventory;
+  specs?: AssetSpecs;
+  clusterId?: string;
+  /** The workflow currently acting on the asset (boot events are signalled to it). */
+  workflowId?: string;
+  lastError?: AssetError;
+  wipeReports?: WipeReport[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Data access for assets. Every state change is one atomic update guarded by state (and version). */
+export class AssetRepository {
+  readonly collection: Collection<AssetDoc>;
+
+  constructor(
+    db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.collection = db.collection<AssetDoc>('assets');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ orgId: 1, state: 1 });
+    await this.collection.createIndex({ siteId: 1, 'bmc.address': 1, 'bmc.port': 1 }, { unique: true });
+    await this.collection.createIndex({ siteId: 1, macs: 1 });
+  }
+
+  async insert(doc: AssetDoc): Promise<void> {
+    await this.collection.insertOne(doc);
+  }
+
+  async get(assetId: string): Promise<AssetDoc> {
+    const doc = await this.collection.findOne({ _id: assetId });
+    if (!doc) throw new NotFoundError(`Asset ${assetId} not found`, { assetId }, 'ASSET_NOT_FOUND');
+    return doc;
+  }
+
+  /**
+   * Applies `transition` atomically. `workflowId` makes a workflow's own transition idempotent:
+   * repeating it after the asset already reached the target state for that workflow succeeds.
+   * Throws ConflictError `ASSET_BUSY` (with the current state) when another actor owns the asset.
+   */
+  async transition(
+    assetId: string,
+    transition: AssetTransition,
+    options: {
+      workflowId?: string;
+      expectedVersion?: number;
+      set?: Partial<AssetDoc>;
+      unset?: (keyof AssetDoc)[];
+    } = {},
+  ): Promise<AssetDoc> {
+    const rule = ASSET_TRANSITIONS[transition];
+    const filter: Record<string, unknown> = { _id: assetId, state: { $in: [...rule.from] } };
+    if (options.expectedVersion !== undefined) filter.version = options.expectedVersion;
+    const set: Record<string, unknown> = { ...options.set, state: rule.to, updatedAt: this.now() };
+    if (options.workflowId !== undefined) set.workflowId = options.workflowId;
+    const update: Record<string, unknown> = { $set: set, $inc: { version: 1 } };
+    if (options.unset?.length) update.$unset = Object.fromEntries(options.unset.map((k) => [k, '']));
+    const updated = await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after' });
+    if (updated) return updated;
+    const current = await this.get(assetId);
+    if (options.workflowId !== undefined && current.state === rule.to && current.workflowId === options.workflowId) {
+      return current;
+    }
+    throw new ConflictError(
+      `Asset ${assetId} is ${current.state}; cannot ${transition}`,
+      { assetId, state: current.state, allowedFrom: rule.from, version: current.version },
+      'ASSET_BUSY',
+    );
+  }
+
+  /** Sets fields that are not part of the lifecycle (inventory, reports) without a state change. */
+  async update(assetId: string, set: Partial<AssetDoc>): Promise<void> {
+    await this.collection.updateOne({ _id: assetId }, { $set: { ...set, updatedAt: this.now() } });
+  }
+
+  /** Finds the asset of a site a boot event is about: by one of its MACs, else by its BMC address. */
+  findForBootEvent(siteId: string, by: { mac?: string; bmcAddress?: string }): Promise<AssetDoc | null> {
+    if (by.mac) return this.collection.findOne({ siteId, macs: by.mac });
+    if (by.bmcAddress) return this.collection.findOne({ siteId, 'bmc.address': by.bmcAddress });
+    return Promise.resolve(null);
+  }
+}
+
+/** True when `transition` may apply to an asset in `state` (for API pre-checks and dry runs). */
+export function transitionAllowed(state: AssetState, transition: AssetTransition): boolean {
+  return nextAssetState(state, transition) !== undefined;
+}

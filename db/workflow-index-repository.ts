@@ -1,0 +1,104 @@
+import type { Collection, Db } from 'mongodb';
+
+/** Colony's workflow types, plus discovery and cluster deletion. */
+export type WorkflowType = 'discovery' | 'os-provision' | 'disk-wipe' | 'cluster-provision' | 'cluster-delete';
+export type WorkflowStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
+
+/** One step of a workflow's runbook (tink's action status: reason + message on failure). */
+export interface StepRecord {
+  name: string;
+  status: StepStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  failureReason?: string;
+  failureMessage?: string;
+}
+
+/** A `workflows` document: the index of a Temporal run, kept current by the workflow itself. */
+export interface WorkflowDoc {
+  _id: string;
+  orgId: string;
+  type: WorkflowType;
+  status: WorkflowStatus;
+  target: { assetId?: string; clusterId?: string };
+  steps: StepRecord[];
+  currentStep?: string;
+  progress: number;
+  error?: { step: string; reason: string; message: string };
+  logs: string[];
+  startedAt: Date;
+  finishedAt?: Date;
+  durationMs?: number;
+  updatedAt: Date;
+}
+
+/** What a workflow reports about itself after each step. */
+export interface WorkflowProgress {
+  status: WorkflowStatus;
+  steps: StepRecord[];
+  currentStep?: string;
+  progress: number;
+  error?: WorkflowDoc['error'];
+  log?: string;
+}
+
+const MAX_LOG_LINES = 200;
+
+/** Data access for the workflows index. */
+export class WorkflowIndexRepository {
+  readonly collection: Collection<WorkflowDoc>;
+
+  constructor(
+    db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.collection = db.collection<WorkflowDoc>('workflows');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ orgId: 1, type: 1, status: 1, startedAt: -1 });
+    await this.collection.createIndex({ 'target.assetId': 1 });
+    await this.collection.createIndex({ 'target.clusterId': 1 });
+  }
+
+  /** Records a run as pending when it is started; a second call for the same id changes nothing. */
+  async recordStart(doc: Pick<WorkflowDoc, '_id' | 'orgId' | 'type' | 'target'>): Promise<void> {
+    const at = this.now();
+    await this.collection.updateOne(
+      { _id: doc._id },
+      {
+        $setOnInsert: { ...doc, status: 'pending', steps: [], progress: 0, logs: [], startedAt: at, updatedAt: at },
+      },
+      { upsert: true },
+    );
+  }
+
+  /** Replaces the run's progress with what the workflow reports (idempotent: last write wins). */
+  async recordProgress(workflowId: string, report: WorkflowProgress): Promise<void> {
+    const at = this.now();
+    const set: Record<string, unknown> = {
+      status: report.status,
+      steps: report.steps,
+      progress: report.progress,
+      updatedAt: at,
+    };
+    if (report.currentStep !== undefined) set.currentStep = report.currentStep;
+    if (report.error) set.error = report.error;
+    const finished = report.status === 'completed' || report.status === 'failed' || report.status === 'cancelled';
+    const update: Record<string, unknown> = { $set: set };
+    if (report.log) update.$push = { logs: { $each: [report.log], $slice: -MAX_LOG_LINES } };
+    const doc = await this.collection.findOneAndUpdate({ _id: workflowId }, update, { returnDocument: 'after' });
+    if (doc && finished && !doc.finishedAt) {
+      await this.collection.updateOne(
+        { _id: workflowId, finishedAt: { $exists: false } },
+        { $set: { finishedAt: at, durationMs: at.getTime() - doc.startedAt.getTime() } },
+      );
+    }
+  }
+
+  get(workflowId: string): Promise<WorkflowDoc | null> {
+    return this.collection.findOne({ _id: workflowId });
+  }
+}

@@ -1,0 +1,121 @@
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { AgentJobRepository } from '../../db/agent-job-repository.js';
+import { AssetRepository, type AssetDoc } from '../../db/asset-repository.js';
+import { newId } from '../../db/ids.js';
+import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
+import { createLogger } from '../../shared/logger.js';
+import { createActivities, ensureWorkerIndexes } from '../../workflows/activities/index.js';
+import { AgentJobBridge } from '../../workflows/bridge/agent-job-bridge.js';
+import { BootEventRelay } from '../../workflows/bridge/boot-event-relay.js';
+import { workflowsPath } from '../../workflows/worker/worker.js';
+import { freshDatabase, temporalAddress, uniqueName } from './services.js';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the product's workflows once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
+
+/**
+ * The cloud side of orchestration on real servers: a fresh database, a Temporal client, the
+ * bridge and boot-event relay the API uses, and a worker that can be stopped and restarted.
+ */
+export async function startOrchestration() {
+  const database = await freshDatabase('orch');
+  await ensureWorkerIndexes(database.db);
+  const log = createLogger('test', { level: 'silent' });
+  const connection = await Connection.connect({ address: temporalAddress() });
+  const client = new Client({ connection });
+  const taskQueue = uniqueName('orch');
+  const jobs = new AgentJobRepository(database.db);
+  const assets = new AssetRepository(database.db);
+  const workflows = new WorkflowIndexRepository(database.db);
+  const bridge = new AgentJobBridge({
+    jobs,
+    temporal: client,
+    log,
+    pollIntervalMs: 50,
+    storeSecretResult: async (_job, result) => ({ ...result, kubeconfig: '[stored]' }),
+  });
+  const relay = new BootEventRelay({ assets, temporal: client, log });
+
+  let worker: { stop(): Promise<void> } | undefined;
+  async function startWorker(): Promise<void> {
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+    const w = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ db: database.db }),
+    });
+    const running = w.run();
+    worker = {
+      async stop() {
+        w.shutdown();
+        await running;
+        await nativeConnection.close();
+      },
+    };
+  }
+  await startWorker();
+
+  return {
+    db: database.db,
+    client,
+    taskQueue,
+    jobs,
+    assets,
+    workflows,
+    bridge,
+    relay,
+    startWorker,
+    stopWorker: async () => {
+      await worker?.stop();
+      worker = undefined;
+    },
+    async close() {
+      await worker?.stop();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+export type Orchestration = Awaited<ReturnType<typeof startOrchestration>>;
+
+/** Builds an asset document with plausible defaults (a fresh enrolment). */
+export function buildAsset(overrides: Partial<AssetDoc> = {}): AssetDoc {
+  const at = new Date();
+  return {
+    _id: newId('ast'),
+    orgId: 'org_test',
+    siteId: 'site_test',
+    state: 'enrolling',
+    version: 1,
+    bmc: {
+      driver: 'ipmi',
+      address: `127.20.0.${Math.floor(Math.random() * 200) + 2}`,
+      port: 623,
+      username: 'admin',
+      passwordSecret: 'v1:test',
+      cipherSuite: 3,
+    },
+    labels: {},
+    macs: [],
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}

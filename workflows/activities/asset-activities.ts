@@ -1,0 +1,93 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { AssetDoc, AssetRepository } from '../../db/asset-repository.js';
+import type { AssetTransition } from '../../shared/asset-state.js';
+import { isRackpilotError } from '../../shared/errors.js';
+import { FailureTypes } from '../../shared/failure-types.js';
+import { summarizeSpecs, type Inventory } from '../../shared/inventory.js';
+import type { WipeReport, WipeTarget } from '../../shared/wipe-report.js';
+
+/** What a workflow needs to know about an asset (references only; no credentials). */
+export interface AssetFacts {
+  assetId: string;
+  siteId: string;
+  state: AssetDoc['state'];
+  macs: string[];
+  /** Every whole disk of the inventory, identified by serial/WWN for safe wipes and installs. */
+  disks: WipeTarget[];
+}
+
+/** Asset activities: lifecycle transitions and recorded results, each one guarded update. */
+export function createAssetActivities(deps: { assets: AssetRepository; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async loadAsset(assetId: string): Promise<AssetFacts> {
+      const asset = await guard(() => deps.assets.get(assetId));
+      return {
+        assetId,
+        siteId: asset.siteId,
+        state: asset.state,
+        macs: asset.macs,
+        disks: (asset.inventory?.disks ?? [])
+          .filter((d) => d.type === 'disk' && (d.serial || d.wwn))
+          .map((d) => ({ path: d.path, ...(d.serial ? { serial: d.serial } : {}), ...(d.wwn ? { wwn: d.wwn } : {}) })),
+      };
+    },
+
+    async transitionAsset(assetId: string, transition: AssetTransition, workflowId: string): Promise<void> {
+      await guard(() => deps.assets.transition(assetId, transition, { workflowId }));
+    },
+
+    /** Stores the inventory and its Colony `specs` summary, and makes the asset available. */
+    async completeDiscovery(assetId: string, workflowId: string, inventory: Inventory): Promise<void> {
+      await guard(() =>
+        deps.assets.transition(assetId, 'finishDiscovery', {
+          workflowId,
+          set: { inventory, specs: summarizeSpecs(inventory), macs: inventory.nics.map((n) => n.mac) },
+          unset: ['lastError'],
+        }),
+      );
+    },
+
+    async recordWipeReports(assetId: string, reports: WipeReport[]): Promise<void> {
+      await deps.assets.update(assetId, { wipeReports: reports });
+    },
+
+    /** Puts the asset in `error` with the failed step, unless it is already settled elsewhere. */
+    async markAssetFailed(
+      assetId: string,
+      workflowId: string,
+      error: { step: string; reason: string; message: string },
+    ): Promise<void> {
+      try {
+        await deps.assets.transition(assetId, 'fail', {
+          workflowId,
+          set: { lastError: { ...error, workflowId, at: now() } },
+        });
+      } catch (err) {
+        if (!(isRackpilotError(err) && err.code === 'ASSET_BUSY')) throw err;
+      }
+    },
+  };
+}
+
+/** Maps repository errors to non-retryable Temporal failures with stable types. */
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isRackpilotError(err) && err.code === 'ASSET_BUSY') {
+      throw ApplicationFailure.create({
+        type: FailureTypes.AssetBusy,
+        message: err.message,
+        nonRetryable: true,
+        details: [err.details],
+      });
+    }
+    if (isRackpilotError(err) && err.code === 'ASSET_NOT_FOUND') {
+      throw ApplicationFailure.create({ type: FailureTypes.AssetNotFound, message: err.message, nonRetryable: true });
+    }
+    throw err;
+  }
+}
+
+export type AssetActivities = ReturnType<typeof createAssetActivities>;

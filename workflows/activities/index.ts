@@ -1,0 +1,27 @@
+import type { Db } from 'mongodb';
+import { AgentJobRepository } from '../../db/agent-job-repository.js';
+import { AssetRepository } from '../../db/asset-repository.js';
+import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
+import { createAgentBridgeActivities } from './agent-bridge.js';
+import { createAssetActivities } from './asset-activities.js';
+import { createWorkflowIndexActivities } from './workflow-index-activities.js';
+
+/** Every activity of the cloud-side worker, built once from its dependencies (STYLE.md §2). */
+export function createActivities(deps: { db: Db; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  const jobs = new AgentJobRepository(deps.db, now);
+  const assets = new AssetRepository(deps.db, now);
+  const workflows = new WorkflowIndexRepository(deps.db, now);
+  return {
+    ...createAgentBridgeActivities({ jobs }),
+    ...createAssetActivities({ assets, now }),
+    ...createWorkflowIndexActivities({ workflows }),
+  };
+}
+
+/** Creates the indexes the worker's repositories rely on (idempotent). */
+export async function ensureWorkerIndexes(db: Db): Promise<void> {
+  await new AgentJobRepository(db).ensureIndexes();
+  await new AssetRepository(db).ensureIndexes();
+  await new WorkflowIndexRepository(db).ensureIndexes();
+}

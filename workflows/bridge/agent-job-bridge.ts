@@ -1,0 +1,169 @@
+import {
+  ActivityCancelledError,
+  ActivityNotFoundError,
+  ActivityPausedError,
+  ActivityResetError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { jobResultSchemas, SECRET_RESULT_KINDS, type JobFailure, type JobKind } from '../../shared/jobs.js';
+import type { Logger } from '../../shared/logger.js';
+
+/** A job as the claiming agent sees it: no task token, a claim token to present back. */
+export interface ClaimedJob {
+  id: string;
+  kind: JobKind;
+  payload: unknown;
+  claimToken: string;
+  attempt: number;
+  leaseSeconds: number;
+}
+
+/** Stores the secret part of a job result (e.g. a kubeconfig) and returns the result to hand the workflow. */
+export type SecretResultSink = (job: AgentJobDoc, result: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+export interface AgentJobBridgeDeps {
+  jobs: AgentJobRepository;
+  temporal: Pick<Client, 'activity'>;
+  storeSecretResult: SecretResultSink;
+  log: Logger;
+  leaseMs?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * The API half of the agent bridge: hands queued jobs to a site's agent and forwards its
+ * heartbeats, completions and failures to Temporal with the job's task token. A stale or foreign
+ * job id changes nothing (409 / 404).
+ */
+export class AgentJobBridge {
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(private readonly deps: AgentJobBridgeDeps) {
+    this.leaseMs = deps.leaseMs ?? 60_000;
+    this.pollIntervalMs = deps.pollIntervalMs ?? 250;
+  }
+
+  /** Long-polls up to `waitMs` for the next job of `siteId`. Returns null when none came. */
+  async claim(
+    siteId: string,
+    options: { waitMs: number; kinds?: JobKind[]; signal?: AbortSignal },
+  ): Promise<ClaimedJob | null> {
+    const deadline = Date.now() + options.waitMs;
+    for (;;) {
+      const job = await this.deps.jobs.claimNext(siteId, this.leaseMs, options.kinds);
+      if (job?.claimToken) {
+        this.deps.log.info(
+          { jobId: job._id, kind: job.kind, workflowId: job.workflowId, attempt: job.attempt },
+          'job claimed',
+        );
+        return {
+          id: job._id,
+          kind: job.kind,
+          payload: job.payload,
+          claimToken: job.claimToken,
+          attempt: job.attempt,
+          leaseSeconds: Math.round(this.leaseMs / 1000),
+        };
+      }
+      if (Date.now() + this.pollIntervalMs > deadline || options.signal?.aborted) return null;
+      await new Promise((resolve) => setTimeout(resolve, this.pollIntervalMs));
+    }
+  }
+
+  /** Forwards progress to Temporal; 409 JOB_WITHDRAWN tells the agent to stop working on it. */
+  async heartbeat(
+    siteId: string,
+    jobId: string,
+    claimToken: string,
+    report: { progress?: unknown; logs?: string[] },
+  ): Promise<void> {
+    await this.requireClaimed(siteId, jobId, claimToken);
+    const job = await this.deps.jobs.recordHeartbeat(
+      jobId,
+      claimToken,
+      report.progress ?? null,
+      report.logs ?? [],
+      this.leaseMs,
+    );
+    if (!job) throw stale(jobId);
+    await this.forward(job, (token) => this.deps.temporal.activity.heartbeat(token, report.progress ?? null));
+  }
+
+  /** Validates the result, stores any secret part, and completes the activity. */
+  async complete(siteId: string, jobId: string, claimToken: string, result: unknown): Promise<void> {
+    const claimed = await this.requireClaimed(siteId, jobId, claimToken);
+    const parsed = jobResultSchemas[claimed.kind].safeParse(result);
+    if (!parsed.success) {
+      throw new ValidationError(
+        `Result does not match job kind ${claimed.kind}`,
+        parsed.error.issues.map((i) => ({ field: i.path.join('.'), problem: i.message })),
+      );
+    }
+    let forWorkflow = parsed.data as Record<string, unknown>;
+    if (SECRET_RESULT_KINDS.includes(claimed.kind))
+      forWorkflow = await this.deps.storeSecretResult(claimed, forWorkflow);
+    const job = await this.deps.jobs.finish(jobId, claimToken, { state: 'completed', result: forWorkflow });
+    if (!job) throw stale(jobId);
+    await this.forward(job, (token) => this.deps.temporal.activity.complete(token, forWorkflow));
+    this.deps.log.info({ jobId, kind: job.kind, workflowId: job.workflowId }, 'job completed');
+  }
+
+  /** Fails the activity with the agent's typed failure (non-retryable unless the agent says otherwise). */
+  async fail(siteId: string, jobId: string, claimToken: string, failure: JobFailure): Promise<void> {
+    await this.requireClaimed(siteId, jobId, claimToken);
+    const job = await this.deps.jobs.finish(jobId, claimToken, { state: 'failed', failure });
+    if (!job) throw stale(jobId);
+    const error = ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: !failure.retryable,
+      details: failure.details === undefined ? [] : [failure.details],
+    });
+    await this.forward(job, (token) => this.deps.temporal.activity.fail(token, error));
+    this.deps.log.warn({ jobId, kind: job.kind, workflowId: job.workflowId, failureType: failure.type }, 'job failed');
+  }
+
+  private async requireClaimed(siteId: string, jobId: string, claimToken: string): Promise<AgentJobDoc> {
+    const job = await this.deps.jobs.findForSite(siteId, jobId);
+    if (!job) throw new NotFoundError(`Job ${jobId} not found`, { jobId }, 'JOB_NOT_FOUND');
+    if (job.state === 'withdrawn') throw withdrawn(jobId, job.withdrawnReason);
+    if (job.state !== 'claimed' || job.claimToken !== claimToken) throw stale(jobId);
+    return job;
+  }
+
+  /** Calls Temporal with the job's task token; an activity that is gone withdraws the job. */
+  private async forward(job: AgentJobDoc, call: (token: Uint8Array) => Promise<void>): Promise<void> {
+    try {
+      await call(Buffer.from(job.taskToken, 'base64'));
+    } catch (err) {
+      const reason = goneReason(err);
+      if (!reason) throw err;
+      await this.deps.jobs.withdraw(job._id, reason);
+      throw withdrawn(job._id, reason);
+    }
+  }
+}
+
+function goneReason(err: unknown): string | undefined {
+  if (err instanceof ActivityCancelledError) return 'activity cancelled';
+  if (err instanceof ActivityNotFoundError) return 'activity no longer running (timed out, retried or finished)';
+  if (err instanceof ActivityPausedError) return 'activity paused';
+  if (err instanceof ActivityResetError) return 'activity reset';
+  return undefined;
+}
+
+function stale(jobId: string): ConflictError {
+  return new ConflictError(`Job ${jobId} is not claimed with this claim token`, { jobId }, 'JOB_STALE');
+}
+
+function withdrawn(jobId: string, reason?: string): ConflictError {
+  return new ConflictError(
+    `Job ${jobId} was withdrawn: ${reason ?? 'no longer wanted'}`,
+    { jobId, reason },
+    'JOB_WITHDRAWN',
+  );
+}

@@ -1,0 +1,60 @@
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { AssetRepository } from '../../db/asset-repository.js';
+import { NotFoundError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+
+/** A boot event as the agent reports it (`POST /api/v1/agent/events`). */
+export const agentBootEventSchema = z
+  .object({
+    type: z.enum(['ipxe-served', 'config-fetched', 'utility-ready', 'talos-api-up']),
+    mac: z
+      .string()
+      .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/)
+      .optional(),
+    /** The BMC address the booted machine reports for itself (matches assets not yet inventoried). */
+    bmcAddress: z.string().min(1).optional(),
+    /** Where the booted machine answers (`host:port`), for `utility-ready`. */
+    address: z.string().min(1).optional(),
+    at: z.iso.datetime().optional(),
+  })
+  .refine((e) => e.mac !== undefined || e.bmcAddress !== undefined, { message: 'mac or bmcAddress is required' });
+export type AgentBootEvent = z.infer<typeof agentBootEventSchema>;
+
+/**
+ * Turns boot events seen by a site's agent into signals to the workflow that owns the machine.
+ * The machine is found within the agent's own site only.
+ */
+export class BootEventRelay {
+  constructor(
+    private readonly deps: {
+      assets: AssetRepository;
+      temporal: Pick<Client, 'workflow'>;
+      log: Logger;
+      now?: () => Date;
+    },
+  ) {}
+
+  /** Signals the event to the asset's current workflow. Returns which asset and workflow got it. */
+  async relay(siteId: string, event: AgentBootEvent): Promise<{ assetId: string; workflowId: string }> {
+    const asset = await this.deps.assets.findForBootEvent(siteId, { mac: event.mac, bmcAddress: event.bmcAddress });
+    if (!asset)
+      throw new NotFoundError(
+        'No asset of this site matches the event',
+        { mac: event.mac, bmcAddress: event.bmcAddress },
+        'ASSET_NOT_FOUND',
+      );
+    if (!asset.workflowId)
+      throw new NotFoundError(
+        `Asset ${asset._id} has no running workflow`,
+        { assetId: asset._id },
+        'WORKFLOW_NOT_FOUND',
+      );
+    const at = event.at ?? (this.deps.now?.() ?? new Date()).toISOString();
+    await this.deps.temporal.workflow
+      .getHandle(asset.workflowId)
+      .signal('bootEvent', { type: event.type, mac: event.mac, address: event.address, at });
+    this.deps.log.info({ assetId: asset._id, workflowId: asset.workflowId, event: event.type }, 'boot event relayed');
+    return { assetId: asset._id, workflowId: asset.workflowId };
+  }
+}

@@ -1,0 +1,76 @@
+import { workflowInfo } from '@temporalio/workflow';
+import type { AssetSpecs } from '../../shared/inventory.js';
+import { summarizeSpecs } from '../../shared/inventory.js';
+import { agentFor } from './agent-steps.js';
+import { assetActivities, machineTimings, settleMachineFailure, type MachineTimings } from './asset-steps.js';
+import { BootWatcher } from './boot-events.js';
+import { Runbook } from './runbook.js';
+
+export interface DiscoveryInput {
+  assetId: string;
+  timings?: Partial<MachineTimings>;
+}
+
+export interface DiscoveryResult {
+  assetId: string;
+  specs: AssetSpecs;
+  disks: number;
+  nics: number;
+}
+
+const STEPS = [
+  'Claim asset',
+  'Check BMC credentials',
+  'Power off',
+  'Plan utility-OS boot',
+  'Set one-time PXE boot',
+  'Power on',
+  'Wait for utility OS',
+  'Take inventory',
+  'Power off after inventory',
+  'Record inventory',
+] as const;
+
+/**
+ * Discovers a server enrolled by its BMC: boots it once into the utility OS over PXE, takes its
+ * hardware inventory over SSH, powers it off, and makes it `available`.
+ */
+export async function discovery(input: DiscoveryInput): Promise<DiscoveryResult> {
+  const { assetId } = input;
+  const timings = machineTimings(input.timings);
+  const runbook = new Runbook(STEPS);
+  const boot = new BootWatcher();
+  const agent = agentFor(timings);
+  const { workflowId } = workflowInfo();
+
+  const asset = await runbook.step('Claim asset', async () => {
+    const facts = await assetActivities.loadAsset(assetId);
+    await assetActivities.transitionAsset(assetId, 'startDiscovery', workflowId);
+    return facts;
+  });
+  const site = asset.siteId;
+  try {
+    await runbook.step('Check BMC credentials', () => agent.run(site, 'bmc.status', { assetId }));
+    await runbook.step('Power off', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
+    await runbook.step('Plan utility-OS boot', () =>
+      agent.run(site, 'boot.prepare', { assetId, macs: asset.macs, plan: { kind: 'utility' } }),
+    );
+    await runbook.step('Set one-time PXE boot', () =>
+      agent.run(site, 'bmc.bootdev', { assetId, device: 'pxe', once: true, efi: true }),
+    );
+    boot.reset();
+    await runbook.step('Power on', () => agent.run(site, 'bmc.power', { assetId, action: 'on' }));
+    const utility = await runbook.step('Wait for utility OS', () =>
+      boot.waitFor('utility-ready', timings.bootTimeout, 'The utility OS answering over SSH'),
+    );
+    const { inventory } = await runbook.step('Take inventory', () =>
+      agent.run(site, 'ssh.inventory', { assetId, address: utility.address ?? '' }),
+    );
+    await runbook.step('Power off after inventory', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
+    await runbook.step('Record inventory', () => assetActivities.completeDiscovery(assetId, workflowId, inventory));
+    await runbook.end('completed');
+    return { assetId, specs: summarizeSpecs(inventory), disks: inventory.disks.length, nics: inventory.nics.length };
+  } catch (err) {
+    return settleMachineFailure(runbook, assetId, err, () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
+  }
+}

@@ -1,0 +1,126 @@
+import {
+  ApplicationFailure,
+  defineQuery,
+  isCancellation,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { StepRecord, WorkflowProgress } from '../../db/workflow-index-repository.js';
+import type { WorkflowIndexActivities } from '../activities/workflow-index-activities.js';
+
+/** Current step, steps with timings, and progress of a running workflow. */
+export const progressQuery = defineQuery<WorkflowProgress>('progress');
+
+const { recordProgress } = proxyLocalActivities<WorkflowIndexActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+/**
+ * Step bookkeeping for a workflow that reads like a runbook (STYLE.md §4): the planned steps are
+ * declared up front, each `step(name, fn)` records start/finish/failure with timings, answers
+ * the `progress` query and reports to the workflows index.
+ */
+export class Runbook {
+  private readonly steps: StepRecord[];
+  private status: WorkflowProgress['status'] = 'running';
+  private error: WorkflowProgress['error'];
+
+  constructor(plannedSteps: readonly string[]) {
+    this.steps = plannedSteps.map((name) => ({ name, status: 'pending' }));
+    setHandler(progressQuery, () => this.snapshot());
+  }
+
+  /** Runs one step of the runbook. A failure is recorded with its reason and rethrown. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const record = this.record(name);
+    record.status = 'running';
+    record.startedAt = new Date().toISOString();
+    await this.report(`${name}: started`);
+    try {
+      const result = await fn();
+      this.finish(record, 'completed');
+      await this.report(`${name}: done`);
+      return result;
+    } catch (err) {
+      this.finish(record, 'failed');
+      record.failureReason = failureReason(err);
+      record.failureMessage = failureMessage(err);
+      this.error = { step: name, reason: record.failureReason, message: record.failureMessage };
+      await this.report(`${name}: failed (${record.failureReason}) ${record.failureMessage}`);
+      throw err;
+    }
+  }
+
+  /** Marks a planned step as not needed on this run (e.g. no nodes to compensate). */
+  async skip(name: string): Promise<void> {
+    this.record(name).status = 'skipped';
+  }
+
+  /** Records the final status of the whole run. */
+  async end(status: 'completed' | 'failed' | 'cancelled'): Promise<void> {
+    this.status = status;
+    await this.report(`workflow ${status}`);
+  }
+
+  /** The step that failed and why, when one did. */
+  get failure(): WorkflowProgress['error'] {
+    return this.error;
+  }
+
+  snapshot(): WorkflowProgress {
+    const done = this.steps.filter((s) => s.status === 'completed' || s.status === 'skipped').length;
+    const running = this.steps.find((s) => s.status === 'running' || s.status === 'failed');
+    return {
+      status: this.status,
+      steps: this.steps.map((s) => ({ ...s })),
+      currentStep: running?.name,
+      progress: this.steps.length === 0 ? 100 : Math.round((done / this.steps.length) * 100),
+      error: this.error,
+    };
+  }
+
+  private record(name: string): StepRecord {
+    let record = this.steps.find((s) => s.name === name && (s.status === 'pending' || s.status === 'running'));
+    if (!record) {
+      record = { name, status: 'pending' };
+      this.steps.push(record);
+    }
+    return record;
+  }
+
+  private finish(record: StepRecord, status: 'completed' | 'failed'): void {
+    record.status = status;
+    record.finishedAt = new Date().toISOString();
+    record.durationMs = Date.parse(record.finishedAt) - Date.parse(record.startedAt ?? record.finishedAt);
+  }
+
+  private async report(log: string): Promise<void> {
+    await recordProgress(workflowInfo().workflowId, { ...this.snapshot(), log });
+  }
+}
+
+/** The stable CamelCase reason of a failure (its Temporal failure type when it has one). */
+export function failureReason(err: unknown): string {
+  if (isCancellation(err)) return 'Cancelled';
+  let current: unknown = err;
+  while (current && typeof current === 'object') {
+    if (current instanceof ApplicationFailure && current.type) return current.type;
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && type) return type;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'Error';
+}
+
+/** The innermost human message of a failure chain (activity failures wrap the real cause). */
+export function failureMessage(err: unknown): string {
+  let message = err instanceof Error ? err.message : String(err);
+  let current: unknown = err;
+  while (current && typeof current === 'object' && (current as { cause?: unknown }).cause) {
+    current = (current as { cause?: unknown }).cause;
+    if (current instanceof Error && current.message) message = current.message;
+  }
+  return message;
+}

@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,agent,workflows,shared,tools,lab}/**/*.test.ts'],
+          include: ['{api,agent,workflows,shared,db,tools,lab}/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

@@ -15,6 +15,8 @@ export type FakeAgentScript = Partial<
  */
 export class FakeAgent {
   readonly seen: ClaimedJob[] = [];
+  /** Errors the bridge returned to this agent; a test expecting none asserts this is empty. */
+  readonly errors: unknown[] = [];
   private running = false;
   private loop?: Promise<void>;
 
@@ -37,23 +39,31 @@ export class FakeAgent {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const job = await this.bridge.claim(this.siteId, { waitMs: 200 });
-      if (!job) continue;
-      this.seen.push(job);
-      const handler = this.script[job.kind];
-      if (!handler) {
-        await this.bridge.fail(this.siteId, job.id, job.claimToken, {
-          type: 'Unsupported',
-          message: `fake agent has no ${job.kind}`,
-          retryable: false,
-        });
-        continue;
+      try {
+        await this.once();
+      } catch (err) {
+        this.errors.push(err);
       }
-      const answer = await handler(job);
-      if ('hang' in answer) continue;
-      if ('failure' in answer) await this.bridge.fail(this.siteId, job.id, job.claimToken, answer.failure);
-      else await this.bridge.complete(this.siteId, job.id, job.claimToken, answer.result);
-      await this.script.after?.(job);
     }
+  }
+
+  private async once(): Promise<void> {
+    const job = await this.bridge.claim(this.siteId, { waitMs: 200 });
+    if (!job) return;
+    this.seen.push(job);
+    const handler = this.script[job.kind];
+    if (!handler) {
+      await this.bridge.fail(this.siteId, job.id, job.claimToken, {
+        type: 'Unsupported',
+        message: `fake agent has no ${job.kind}`,
+        retryable: false,
+      });
+      return;
+    }
+    const answer = await handler(job);
+    if ('hang' in answer) return;
+    if ('failure' in answer) await this.bridge.fail(this.siteId, job.id, job.claimToken, answer.failure);
+    else await this.bridge.complete(this.siteId, job.id, job.claimToken, answer.result);
+    await this.script.after?.(job);
   }
 }

@@ -3,6 +3,7 @@
 // under ~/.cache/rackpilot so a second run costs nothing.
 import { findServerBinary } from '../devservices/find-binary.js';
 import { buildFerretDb, buildTemporal } from '../devservices/go-build.js';
+import { ensureTalosValidator } from '../talos-validator/build.js';
 import { ensureSystemPackages } from './system-packages.js';
 
 const say = (line: string) => console.log(`[setup] ${line}`);
@@ -16,6 +17,13 @@ async function main(): Promise<void> {
   if (!process.env.TEMPORAL_ADDRESS && !findServerBinary('temporal')) {
     builds.push(buildTemporal(say));
   }
+  // Talos' own config validator checks our generated machine configs in the tests.
+  builds.push(
+    ensureTalosValidator(say).then((path) => {
+      if (!path) throw new Error('could not build the Talos config validator (see the lines above)');
+      return path;
+    }),
+  );
   await Promise.all(builds);
 }
 

@@ -80,6 +80,14 @@ export type JobRequest = { [K in JobKind]: { kind: K; payload: JobPayload<K> } }
 /** Job kinds whose results hold a secret; the API stores that secret and hands the workflow a reference. */
 export const SECRET_RESULT_KINDS: readonly JobKind[] = ['talos.kubeconfig'];
 
+/** What the workflow receives in place of a secret result: proof it was stored, never the secret. */
+export interface StoredSecretResult {
+  storedSecret: { sha256: string };
+}
+
+/** The result a workflow sees for a job kind (secret results replaced by a reference). */
+export type JobWorkflowResult<K extends JobKind> = K extends 'talos.kubeconfig' ? StoredSecretResult : JobResult<K>;
+
 /** Lifecycle of an `agent_jobs` document. */
 export const JOB_STATES = [
   /** Waiting for the site's agent to claim it. */

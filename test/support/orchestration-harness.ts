@@ -1,10 +1,13 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { AgentJobRepository } from '../../db/agent-job-repository.js';
 import { AssetRepository, type AssetDoc } from '../../db/asset-repository.js';
+import { ClusterRepository } from '../../db/cluster-repository.js';
 import { newId } from '../../db/ids.js';
 import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
 import { createLogger } from '../../shared/logger.js';
+import { SecretBox } from '../../shared/secret-box.js';
 import { createActivities, ensureWorkerIndexes } from '../../workflows/activities/index.js';
 import { AgentJobBridge } from '../../workflows/bridge/agent-job-bridge.js';
 import { BootEventRelay } from '../../workflows/bridge/boot-event-relay.js';
@@ -34,6 +37,8 @@ const quietBundlerLogger = {
  */
 export async function startOrchestration() {
   const database = await freshDatabase('orch');
+  const secrets = new SecretBox(randomBytes(32));
+  const storedSecrets: { jobId: string; result: Record<string, unknown> }[] = [];
   await ensureWorkerIndexes(database.db);
   const log = createLogger('test', { level: 'silent' });
   const connection = await Connection.connect({ address: temporalAddress() });
@@ -47,7 +52,10 @@ export async function startOrchestration() {
     temporal: client,
     log,
     pollIntervalMs: 50,
-    storeSecretResult: async (_job, result) => ({ ...result, kubeconfig: '[stored]' }),
+    storeSecretResult: async (job, result) => {
+      storedSecrets.push({ jobId: job._id, result });
+      return { storedSecret: { sha256: createHash('sha256').update(JSON.stringify(result)).digest('hex') } };
+    },
   });
   const relay = new BootEventRelay({ assets, temporal: client, log });
 
@@ -58,7 +66,7 @@ export async function startOrchestration() {
       connection: nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ db: database.db }),
+      activities: createActivities({ db: database.db, secrets }),
     });
     const running = w.run();
     worker = {
@@ -78,6 +86,9 @@ export async function startOrchestration() {
     jobs,
     assets,
     workflows,
+    clusters: new ClusterRepository(database.db),
+    secrets,
+    storedSecrets,
     bridge,
     relay,
     startWorker,

@@ -2,7 +2,7 @@ import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AgentJobRepository } from '../../db/agent-job-repository.js';
 import { FailureTypes } from '../../shared/failure-types.js';
-import { jobPayloadSchemas, type JobKind, type JobRequest, type JobResult } from '../../shared/jobs.js';
+import { jobPayloadSchemas, type JobKind, type JobRequest, type JobWorkflowResult } from '../../shared/jobs.js';
 
 /**
  * The cloud half of the agent bridge (DESIGN.md): an activity that queues a job for a site's
@@ -12,7 +12,10 @@ import { jobPayloadSchemas, type JobKind, type JobRequest, type JobResult } from
  */
 export function createAgentBridgeActivities(deps: { jobs: AgentJobRepository }) {
   return {
-    async runOnAgent<K extends JobKind>(siteId: string, request: JobRequest & { kind: K }): Promise<JobResult<K>> {
+    async runOnAgent<K extends JobKind>(
+      siteId: string,
+      request: JobRequest & { kind: K },
+    ): Promise<JobWorkflowResult<K>> {
       const parsed = jobPayloadSchemas[request.kind].safeParse(request.payload);
       if (!parsed.success) {
         throw ApplicationFailure.create({

@@ -34,7 +34,9 @@ export function createAssetActivities(deps: { assets: AssetRepository; now?: () 
     },
 
     async transitionAsset(assetId: string, transition: AssetTransition, workflowId: string): Promise<void> {
-      await guard(() => deps.assets.transition(assetId, transition, { workflowId }));
+      // A wiped machine belongs to no cluster any more.
+      const unset: (keyof AssetDoc)[] = transition === 'finishWipe' ? ['clusterId'] : [];
+      await guard(() => deps.assets.transition(assetId, transition, { workflowId, unset }));
     },
 
     /** Stores the inventory and its Colony `specs` summary, and makes the asset available. */

@@ -1,18 +1,23 @@
 import type { Db } from 'mongodb';
 import { AgentJobRepository } from '../../db/agent-job-repository.js';
 import { AssetRepository } from '../../db/asset-repository.js';
+import { ClusterRepository } from '../../db/cluster-repository.js';
 import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
+import type { SecretBox } from '../../shared/secret-box.js';
 import { createAgentBridgeActivities } from './agent-bridge.js';
 import { createAssetActivities } from './asset-activities.js';
+import { createClusterActivities } from './cluster-activities.js';
 import { createWorkflowIndexActivities } from './workflow-index-activities.js';
 
 /** Every activity of the cloud-side worker, built once from its dependencies (STYLE.md §2). */
-export function createActivities(deps: { db: Db; now?: () => Date }) {
+export function createActivities(deps: { db: Db; secrets: SecretBox; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   const jobs = new AgentJobRepository(deps.db, now);
   const assets = new AssetRepository(deps.db, now);
   const workflows = new WorkflowIndexRepository(deps.db, now);
+  const clusters = new ClusterRepository(deps.db, now);
   return {
+    ...createClusterActivities({ clusters, assets, secrets: deps.secrets, now }),
     ...createAgentBridgeActivities({ jobs }),
     ...createAssetActivities({ assets, now }),
     ...createWorkflowIndexActivities({ workflows }),
@@ -24,4 +29,5 @@ export async function ensureWorkerIndexes(db: Db): Promise<void> {
   await new AgentJobRepository(db).ensureIndexes();
   await new AssetRepository(db).ensureIndexes();
   await new WorkflowIndexRepository(db).ensureIndexes();
+  await new ClusterRepository(db).ensureIndexes();
 }

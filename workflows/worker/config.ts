@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseEnv } from '../../shared/env-config.js';
+import { envBoolean, parseEnv } from '../../shared/env-config.js';
+import { masterKeyEnv, oldMasterKeysEnv, type MasterKeySettings } from '../../shared/master-key-env.js';
 
 const schema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
@@ -11,10 +12,13 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   RACKPILOT_TASK_QUEUE: z.string().min(1).default('rackpilot'),
   RACKPILOT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RACKPILOT_MASTER_KEY: masterKeyEnv,
+  RACKPILOT_MASTER_KEYS_OLD: oldMasterKeysEnv,
+  RACKPILOT_DEV_MODE: envBoolean(false),
 });
 
 /** The worker process's configuration, validated once at start-up. */
-export interface WorkerConfig {
+export interface WorkerConfig extends MasterKeySettings {
   mongoUri: string;
   dbName: string;
   temporalAddress: string;
@@ -33,5 +37,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     temporalNamespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.RACKPILOT_TASK_QUEUE,
     logLevel: e.RACKPILOT_LOG_LEVEL,
+    masterKey: e.RACKPILOT_MASTER_KEY,
+    oldMasterKeys: e.RACKPILOT_MASTER_KEYS_OLD,
+    devMode: e.RACKPILOT_DEV_MODE,
   };
 }

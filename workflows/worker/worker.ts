@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import type { Logger } from '../../shared/logger.js';
+import { secretBoxFromSettings } from '../../shared/master-key-env.js';
 import { createActivities, ensureWorkerIndexes } from '../activities/index.js';
 import type { WorkerConfig } from './config.js';
 
@@ -15,6 +16,7 @@ export interface RunningWorker {
 
 /** Connects to MongoDB and Temporal, bundles the workflows and polls the task queue until stopped. */
 export async function startWorker(config: WorkerConfig, log: Logger): Promise<RunningWorker> {
+  const secrets = secretBoxFromSettings(config, log);
   const mongo = await MongoClient.connect(config.mongoUri);
   const db = mongo.db(config.dbName);
   await ensureWorkerIndexes(db);
@@ -24,7 +26,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath,
-    activities: createActivities({ db }),
+    activities: createActivities({ db, secrets }),
   });
   const running = worker.run();
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');

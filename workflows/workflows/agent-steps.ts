@@ -1,6 +1,6 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_FAILURES } from '../../shared/failure-types.js';
-import type { JobKind, JobPayload, JobResult } from '../../shared/jobs.js';
+import type { JobKind, JobPayload, JobWorkflowResult } from '../../shared/jobs.js';
 import type { AgentBridgeActivities } from '../activities/agent-bridge.js';
 
 /** Tunables of agent steps; tests shorten them, operators may lengthen them. */
@@ -39,9 +39,9 @@ export function agentFor(timings: AgentTimings = DEFAULT_AGENT_TIMINGS) {
   const quick = proxyActivities<AgentBridgeActivities>(options(timings.quickJobTimeout));
   const long = proxyActivities<AgentBridgeActivities>(options(timings.longJobTimeout));
   return {
-    run<K extends JobKind>(siteId: string, kind: K, payload: JobPayload<K>): Promise<JobResult<K>> {
+    run<K extends JobKind>(siteId: string, kind: K, payload: JobPayload<K>): Promise<JobWorkflowResult<K>> {
       const activities = LONG_KINDS.includes(kind) ? long : quick;
-      return activities.runOnAgent(siteId, { kind, payload } as never) as Promise<JobResult<K>>;
+      return activities.runOnAgent(siteId, { kind, payload } as never) as Promise<JobWorkflowResult<K>>;
     },
   };
 }

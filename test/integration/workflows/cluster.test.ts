@@ -7,6 +7,7 @@ import { clusterSecretContext } from '../../../workflows/activities/cluster-acti
 import { FakeAgent, type FakeAgentScript } from '../../support/fake-agent.js';
 import { buildAsset, startOrchestration, type Orchestration } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
+import { recordHistory } from '../../support/histories.js';
 import { uniqueName } from '../../support/services.js';
 
 const fast = { heartbeatTimeout: '3 seconds', bootTimeout: '8 seconds' };
@@ -105,6 +106,11 @@ describe('the cluster workflows', () => {
         args: [{ clusterId, timings: fast }],
       });
       expect(result).toEqual({ clusterId, endpoint: 'https://127.10.0.11:6443', nodes: 3 });
+      await recordHistory(h.client.workflow.getHandle(workflowId), 'cluster-create-completed');
+      await recordHistory(
+        h.client.workflow.getHandle(`${workflowId}-node-${nodes[0]!.assetId}`),
+        'provision-os-completed',
+      );
       const cluster = await h.clusters.get(clusterId);
       expect(cluster.status).toBe('ready');
       const talosconfig = parse(
@@ -126,11 +132,13 @@ describe('the cluster workflows', () => {
       expect(bootstraps.map((j) => j.payload)).toEqual([{ clusterId, nodeIp: '127.10.0.11' }]);
       expect(h.storedSecrets.some((s) => s.result.kubeconfig)).toBe(true);
 
+      const deleteId = uniqueName('delete');
       await h.client.workflow.execute('clusterDelete', {
         taskQueue: h.taskQueue,
-        workflowId: uniqueName('delete'),
+        workflowId: deleteId,
         args: [{ clusterId, timings: fast }],
       });
+      await recordHistory(h.client.workflow.getHandle(deleteId), 'cluster-delete-completed');
       expect((await h.clusters.get(clusterId)).status).toBe('deleted');
       for (const node of nodes) {
         const asset = await h.assets.get(node.assetId);
@@ -154,6 +162,7 @@ describe('the cluster workflows', () => {
         args: [{ clusterId, timings: fast }],
       });
       await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+      await recordHistory(h.client.workflow.getHandle(workflowId), 'cluster-create-compensated');
     } finally {
       await agent.stop();
     }

@@ -4,6 +4,7 @@ import type { JobKind } from '../../../shared/jobs.js';
 import { FakeAgent, type FakeAgentScript } from '../../support/fake-agent.js';
 import { buildAsset, startOrchestration, type Orchestration } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
+import { recordHistory } from '../../support/histories.js';
 import { uniqueName } from '../../support/services.js';
 
 const fast = { heartbeatTimeout: '3 seconds', bootTimeout: '20 seconds' };
@@ -54,6 +55,7 @@ describe('the discovery workflow', () => {
       });
       expect(result).toMatchObject({ assetId: asset._id, disks: 2, nics: 1 });
       expect(result.specs.disk).toContain('NVMe');
+      await recordHistory(h.client.workflow.getHandle(workflowId), 'discovery-completed');
     } finally {
       await agent.stop();
     }
@@ -101,6 +103,7 @@ describe('the discovery workflow', () => {
         args: [{ assetId: asset._id, timings: fast }],
       });
       await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+      await recordHistory(h.client.workflow.getHandle(workflowId), 'discovery-bmc-auth-failed');
     } finally {
       await agent.stop();
     }

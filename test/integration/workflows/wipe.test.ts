@@ -4,6 +4,7 @@ import type { WipeReport, WipeTarget } from '../../../shared/wipe-report.js';
 import { FakeAgent, type FakeAgentScript } from '../../support/fake-agent.js';
 import { buildAsset, startOrchestration, type Orchestration } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
+import { recordHistory } from '../../support/histories.js';
 import { uniqueName } from '../../support/services.js';
 
 const fast = { heartbeatTimeout: '3 seconds', bootTimeout: '20 seconds' };
@@ -93,6 +94,7 @@ describe('the wipe workflow', () => {
         args: [{ assetId: asset._id, mode: 'quick', timings: fast }],
       });
       expect(result.reports).toHaveLength(2);
+      await recordHistory(h.client.workflow.getHandle(workflowId), 'wipe-completed');
     } finally {
       await agent.stop();
     }
@@ -175,6 +177,7 @@ describe('the wipe workflow', () => {
       await handle.cancel();
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
       await expect.poll(async () => (await h.workflows.get(workflowId))?.status, { timeout: 10_000 }).toBe('cancelled');
+      await recordHistory(handle, 'wipe-cancelled');
     } finally {
       await agent.stop();
     }

@@ -53,12 +53,23 @@ export interface MasterKeySettings {
  */
 export function secretBoxFromSettings(settings: MasterKeySettings, log: Logger): SecretBox {
   if (settings.masterKey) return new SecretBox(settings.masterKey, settings.oldMasterKeys);
-  if (!settings.devMode) {
-    const problem = 'required outside dev mode (base64 of 32 random bytes: `openssl rand -base64 32`)';
-    throw new ConfigError(`Invalid configuration: RACKPILOT_MASTER_KEY: ${problem}`, [
-      { variable: 'RACKPILOT_MASTER_KEY', problem },
-    ]);
-  }
+  requireMasterKey(settings);
   log.warn('RACKPILOT_MASTER_KEY is not set: dev mode derives a fixed development key. Never use it in production.');
   return new SecretBox(deriveDevMasterKey(settings.dbName), settings.oldMasterKeys);
+}
+
+/** The key Temporal payload encryption derives from: the master key, or the dev key in dev mode. */
+export function payloadKeyFromSettings(settings: MasterKeySettings): Buffer {
+  if (settings.masterKey) return settings.masterKey;
+  requireMasterKey(settings);
+  return deriveDevMasterKey(settings.dbName);
+}
+
+/** Throws ConfigError when no master key is configured outside dev mode. */
+function requireMasterKey(settings: MasterKeySettings): void {
+  if (settings.masterKey || settings.devMode) return;
+  const problem = 'required outside dev mode (base64 of 32 random bytes: `openssl rand -base64 32`)';
+  throw new ConfigError(`Invalid configuration: RACKPILOT_MASTER_KEY: ${problem}`, [
+    { variable: 'RACKPILOT_MASTER_KEY', problem },
+  ]);
 }

@@ -11,6 +11,7 @@ import { SecretBox } from '../../shared/secret-box.js';
 import { createActivities, ensureWorkerIndexes } from '../../workflows/activities/index.js';
 import { AgentJobBridge } from '../../workflows/bridge/agent-job-bridge.js';
 import { BootEventRelay } from '../../workflows/bridge/boot-event-relay.js';
+import { rackpilotDataConverter } from '../../workflows/codec/data-converter.js';
 import { workflowsPath } from '../../workflows/worker/worker.js';
 import { freshDatabase, temporalAddress, uniqueName } from './services.js';
 
@@ -42,7 +43,8 @@ export async function startOrchestration() {
   await ensureWorkerIndexes(database.db);
   const log = createLogger('test', { level: 'silent' });
   const connection = await Connection.connect({ address: temporalAddress() });
-  const client = new Client({ connection });
+  const dataConverter = rackpilotDataConverter(randomBytes(32));
+  const client = new Client({ connection, dataConverter });
   const taskQueue = uniqueName('orch');
   const jobs = new AgentJobRepository(database.db);
   const assets = new AssetRepository(database.db);
@@ -66,6 +68,7 @@ export async function startOrchestration() {
       connection: nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
+      dataConverter,
       activities: createActivities({ db: database.db, secrets }),
     });
     const running = w.run();

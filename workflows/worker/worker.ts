@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import type { Logger } from '../../shared/logger.js';
-import { secretBoxFromSettings } from '../../shared/master-key-env.js';
+import { payloadKeyFromSettings, secretBoxFromSettings } from '../../shared/master-key-env.js';
+import { rackpilotDataConverter } from '../codec/data-converter.js';
 import { createActivities, ensureWorkerIndexes } from '../activities/index.js';
 import type { WorkerConfig } from './config.js';
 
@@ -26,6 +27,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath,
+    dataConverter: rackpilotDataConverter(payloadKeyFromSettings(config)),
     activities: createActivities({ db, secrets }),
   });
   const running = worker.run();

@@ -18,6 +18,10 @@ export const ErrorCodes = {
   Unavailable: 'UNAVAILABLE',
   Internal: 'INTERNAL',
   ConfigInvalid: 'CONFIG_INVALID',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  NotImplemented: 'NOT_IMPLEMENTED',
+  LastAdminKey: 'LAST_ADMIN_KEY',
+  SecretUndecryptable: 'SECRET_UNDECRYPTABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | (string & {});
@@ -78,6 +82,40 @@ export class RateLimitedError extends RackpilotError {
   constructor(retryAfterSeconds: number, details?: unknown) {
     super('Rate limit exceeded', { code: ErrorCodes.RateLimited, status: 429, details });
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Thrown when a request body exceeds the configured size limit. */
+export class PayloadTooLargeError extends RackpilotError {
+  constructor(limitBytes: number) {
+    super('Request body too large', { code: ErrorCodes.PayloadTooLarge, status: 413, details: { limitBytes } });
+  }
+}
+
+/** Thrown when a path exists but not for this method; `allow` feeds the `Allow` header. */
+export class MethodNotAllowedError extends RackpilotError {
+  readonly allow: string[];
+  constructor(method: string, allow: string[]) {
+    super(`Method ${method} not allowed here`, { code: ErrorCodes.MethodNotAllowed, status: 405, details: { allow } });
+    this.allow = allow;
+  }
+}
+
+/** Thrown when a request body is not in a media type the endpoint reads (JSON only). */
+export class UnsupportedMediaTypeError extends RackpilotError {
+  constructor(contentType: string) {
+    super('Request bodies must be application/json', {
+      code: ErrorCodes.UnsupportedMediaType,
+      status: 415,
+      details: { contentType },
+    });
+  }
+}
+
+/** Thrown when a stored secret cannot be decrypted (unknown key id, tampered or malformed ciphertext). */
+export class SecretUndecryptableError extends RackpilotError {
+  constructor(message: string) {
+    super(message, { code: ErrorCodes.SecretUndecryptable, status: 500 });
   }
 }
 

@@ -64,6 +64,32 @@ export type RegisteredBootPlan = BootPlan & { readonly mac: string };
 export class BootPlanRegistry {
   private readonly byMac = new Map<string, RegisteredBootPlan>();
   private readonly byToken = new Map<string, string>();
+  private fallback: (BootPlan & { kind: 'utility' }) | undefined;
+
+  /**
+   * Sets the plan served to every MAC that has no plan of its own: "unknown MAC → utility", for the
+   * discovery of a machine whose MACs are not known yet. Only a utility plan can be the default (a
+   * Talos config must never go to an unknown machine). Replaces any earlier default.
+   */
+  setDefaultPlan(plan: { kind: 'utility'; jobId: string; assetId: string }): void {
+    this.fallback = bootPlanSchema.parse(plan) as BootPlan & { kind: 'utility' };
+  }
+
+  /**
+   * Clears the default plan. With `assetId`, only if it was set for that asset, so a late job
+   * never clears the default another discovery set. Returns whether it was cleared.
+   */
+  clearDefaultPlan(options: { assetId?: string } = {}): boolean {
+    if (this.fallback === undefined) return false;
+    if (options.assetId !== undefined && this.fallback.assetId !== options.assetId) return false;
+    this.fallback = undefined;
+    return true;
+  }
+
+  /** The default plan, if one is set. */
+  get defaultPlan(): BootPlan | undefined {
+    return this.fallback;
+  }
 
   /**
    * Registers (or replaces) the plan of a MAC and returns it normalised.
@@ -103,7 +129,10 @@ export class BootPlanRegistry {
     return true;
   }
 
-  /** Returns the plan of a MAC, or `undefined` (also for a string that is not a MAC). */
+  /**
+   * Returns the plan of a MAC, else the default plan (as that MAC's), or `undefined` (also for a
+   * string that is not a MAC).
+   */
   get(macInput: string): RegisteredBootPlan | undefined {
     let mac: string;
     try {
@@ -111,7 +140,9 @@ export class BootPlanRegistry {
     } catch {
       return undefined;
     }
-    return this.byMac.get(mac);
+    const own = this.byMac.get(mac);
+    if (own !== undefined || this.fallback === undefined) return own;
+    return Object.freeze({ ...this.fallback, mac });
   }
 
   /** Returns the plan whose Talos config URL carries `token`, or `undefined`. */

@@ -4,14 +4,15 @@
  * it); `startBootServer()` does.
  */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { z } from 'zod';
+import { ErrorCodes, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ArtifactCache } from './artifact-cache.js';
-import type { BootEventSink, BootEventType } from './boot-events.js';
+import type { BootEvent, BootEventSink, BootEventType } from './boot-events.js';
 import type { BootPlanRegistry, RegisteredBootPlan } from './boot-plans.js';
 import { CONFIG_TOKEN_PATTERN, normaliseBaseUrl, tryNormaliseMac } from './boot-validation.js';
 import { errorMiddleware, requestLogMiddleware } from './http-middleware.js';
@@ -38,8 +39,14 @@ export function createBootApp(deps: BootServerDeps): Koa {
   const now = deps.now ?? (() => new Date());
   const baseUrl = (): string =>
     normaliseBaseUrl(typeof deps.publicUrl === 'function' ? deps.publicUrl() : deps.publicUrl);
-  const report = (type: BootEventType, plan: RegisteredBootPlan, detail?: string): void => {
-    const event = { type, mac: plan.mac, assetId: plan.assetId, jobId: plan.jobId, at: now().toISOString(), detail };
+  const report = (
+    type: BootEventType,
+    plan: RegisteredBootPlan,
+    detail?: string,
+    where?: Pick<BootEvent, 'bmcAddress' | 'address'>,
+  ): void => {
+    const at = now().toISOString();
+    const event: BootEvent = { type, mac: plan.mac, assetId: plan.assetId, jobId: plan.jobId, at, detail, ...where };
     deps.logger.info({ bootEvent: event }, 'boot event');
     Promise.resolve()
       .then(() => deps.onBootEvent(event))
@@ -100,12 +107,70 @@ export function createBootApp(deps: BootServerDeps): Koa {
     report('config-fetched', plan);
   });
 
+  // A booted utility OS announces itself here (as Ironic's IPA does with its lookup/heartbeat), so
+  // the job waiting for it learns where its SSH server answers.
+  router.post('/hello', async (ctx) => {
+    const parsed = helloSchema.safeParse(await readJsonBody(ctx.req));
+    if (!parsed.success) throw new ValidationError('Invalid hello', z.treeifyError(parsed.error));
+    const { mac, bmcAddress, sshAddress } = parsed.data;
+    const plan = deps.plans.get(mac);
+    if (plan === undefined) throw new NotFoundError('No boot plan for this machine', { mac }, 'BOOT_PLAN_NOT_FOUND');
+    report('utility-ready', plan, undefined, { bmcAddress, address: sshAddress });
+    ctx.status = 202;
+    ctx.body = { accepted: true };
+  });
+
   const app = new Koa();
   app.use(errorMiddleware(deps.logger));
   app.use(requestLogMiddleware(deps.logger));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+const HOST_PORT = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?):(\d{1,5})$/i;
+
+/** Body of `POST /hello`: the utility OS's MAC (the booted NIC), its BMC address if it read one, its SSH `host:port`. */
+const helloSchema = z.strictObject({
+  mac: z.string().transform((raw, ctx) => {
+    const mac = tryNormaliseMac(raw);
+    if (mac === null) ctx.addIssue({ code: 'custom', message: 'must be a MAC address' });
+    return mac ?? '';
+  }),
+  bmcAddress: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'must be an address')
+    .optional(),
+  sshAddress: z
+    .string()
+    .regex(HOST_PORT, 'must be host:port')
+    .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'port out of range'),
+});
+
+/**
+ * Reads a small JSON body (at most 4 KiB). A larger body is drained, not destroyed mid-request, so
+ * the error answer still reaches the client. Thrown when it is larger or not JSON: `ValidationError`.
+ */
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const limit = 4096;
+  const tooLarge = new ValidationError('Body too large', { limitBytes: limit }, ErrorCodes.PayloadTooLarge);
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await new Promise<void>((resolve, reject) => {
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
+  if (size > limit) throw tooLarge;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new ValidationError('Body is not JSON', undefined, ErrorCodes.InvalidJson);
+  }
 }
 
 /** A running boot server. */

@@ -143,3 +143,39 @@ describe('HTTP boot server: artifacts', () => {
     expect((await get('/artifacts/.hidden')).status).toBe(404);
   });
 });
+
+describe('HTTP boot server: utility OS phone-home', () => {
+  const hello = (body: unknown) =>
+    fetch(`${h.server.url}/hello`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('accepts a hello with 202 and reports utility-ready with MAC, BMC and SSH address; refuses bad or unplanned ones', async () => {
+    h.plans.register(MAC_A, { kind: 'utility', jobId: 'job-u', assetId: 'asset-a' });
+    const res = await hello({ mac: '52-54-00-00-00-0A', bmcAddress: '127.20.0.3', sshAddress: '127.0.0.1:40022' });
+    expect(res.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(h.events).toMatchObject([
+      {
+        type: 'utility-ready',
+        mac: MAC_A,
+        assetId: 'asset-a',
+        jobId: 'job-u',
+        bmcAddress: '127.20.0.3',
+        address: '127.0.0.1:40022',
+      },
+    ]);
+
+    expect((await hello({ mac: MAC_B, sshAddress: '127.0.0.1:22' })).status).toBe(404);
+    const bad = await hello({ mac: 'not-a-mac', sshAddress: '127.0.0.1' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((await hello({ mac: MAC_A, sshAddress: '127.0.0.1:70000' })).status).toBe(400);
+    expect((await hello({ mac: MAC_A, sshAddress: '127.0.0.1:22', extra: 1 })).status).toBe(400);
+    expect((await hello('{not json')).status).toBe(400);
+    expect((await hello({ mac: MAC_A, sshAddress: '127.0.0.1:22', bmcAddress: 'x'.repeat(5000) })).status).toBe(400);
+    expect(h.events).toHaveLength(1);
+  });
+});

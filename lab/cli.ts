@@ -1,0 +1,125 @@
+/**
+ * `rackpilot lab up --machines 5 [--fast] [--json] [--boot-server URL] [--fault lab-02:never-boots]`:
+ * starts a lab and prints what to enrol (BMC addresses and credentials) and the subnet, gateway
+ * and free IPs for clusters; runs until Ctrl-C. Without `--boot-server`, it also starts the agent's
+ * boot services on loopback and gives every machine a utility-OS boot plan, so a machine powered
+ * on with boot device PXE boots the utility OS and its hello is printed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../shared/logger.js';
+import { startLab, type Lab } from './lab.js';
+import { startLabBootServer, type LabBootServer } from './machine/lab-boot-server.js';
+import { FAULT_SYNTAX, parseFaults } from './machine/fault-options.js';
+
+const USAGE = `usage: lab up [--machines N] [--fast] [--json] [--boot-server URL] [--fault ${FAULT_SYNTAX}]...`;
+
+function summary(lab: Lab, boot: LabBootServer | undefined, bootServerUrl: string): Record<string, unknown> {
+  return {
+    bootServerUrl,
+    agentSshKey: boot?.agentKey.privateKeyFile,
+    servers: lab.servers,
+    network: lab.network,
+    /** This process and every process it started, for whoever checks nothing is left behind. */
+    pids: [process.pid, ...lab.pids()],
+  };
+}
+
+function printText(info: ReturnType<typeof summary>, lab: Lab): void {
+  const lines = [`Rackpilot lab: ${lab.servers.length} servers (boot server ${String(info.bootServerUrl)})`, ''];
+  lines.push('BMCs to enrol (IPMI lanplus, cipher suite 3):');
+  for (const s of lab.servers) {
+    lines.push(
+      `  ${s.name}  ${s.bmc.address}:${s.bmc.port}  user ${s.bmc.username}  password ${s.bmc.password}  mac ${s.macs[0] ?? ''}`,
+    );
+  }
+  lines.push('', `Cluster network: subnet ${lab.network.subnet}, gateway ${lab.network.gateway}`);
+  lines.push(`Free IPs: ${lab.network.freeIps.join(' ')}`);
+  if (info.agentSshKey) lines.push(`Agent SSH key (utility OS): ${String(info.agentSshKey)}`);
+  lines.push('', 'Ctrl-C stops the lab.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function up(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      machines: { type: 'string', default: '5' },
+      fast: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'boot-server': { type: 'string' },
+      fault: { type: 'string', multiple: true, default: [] },
+    },
+  });
+  const machines = Number(values.machines);
+  const faults = parseFaults(values.fault);
+  const delays = values.fast ? { post: 0, boot: 0, install: 0 } : { post: 2_000, boot: 3_000, install: 3_000 };
+  const dir = await mkdtemp(join(tmpdir(), 'rackpilot-lab-'));
+  const logger = createLogger('lab', { level: 'warn', destination: process.stderr });
+  const emit = (record: Record<string, unknown>, text: string): void => {
+    process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : `${text}\n`);
+  };
+
+  let boot: LabBootServer | undefined;
+  let lab: Lab | undefined;
+  const shutdown = async (): Promise<void> => {
+    await lab?.stop();
+    await boot?.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    if (values['boot-server'] === undefined) {
+      boot = await startLabBootServer({
+        dir: join(dir, 'agent'),
+        logger,
+        onBootEvent: (e) => emit({ event: e }, `event ${e.type} ${e.assetId} ${e.address ?? e.detail ?? ''}`),
+      });
+    }
+    const bootServerUrl = values['boot-server'] ?? boot?.url ?? '';
+    lab = await startLab({
+      machines,
+      bootServerUrl,
+      dhcp: boot?.dhcp,
+      tftp: boot?.tftp,
+      delays,
+      faults,
+      dir: join(dir, 'machines'),
+    });
+    for (const server of lab.servers) {
+      boot?.plans.register(server.macs[0] ?? '', { kind: 'utility', jobId: 'lab-up', assetId: server.name });
+    }
+    const info = summary(lab, boot, bootServerUrl);
+    if (values.json) emit({ lab: info }, '');
+    else printText(info, lab);
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`lab: stop failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'up') {
+  up(rest).catch((err: unknown) => {
+    process.stderr.write(`lab: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(1);
+  });
+} else {
+  process.stderr.write(`${USAGE}\n`);
+  process.exit(2);
+}

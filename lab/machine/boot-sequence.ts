@@ -1,0 +1,205 @@
+/**
+ * What a virtual server does between power-on and power-off: POST, then network boot (PXE →
+ * utility OS or Talos) or disk boot (an installed Talos, else "no bootable device"). One
+ * {@link MachineRuntime} per server; each boot runs under an AbortSignal that power-off fires.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SimBootDevice } from '../bmc/ipmi-sim.js';
+import { pxeBoot } from '../pxe-client/pxe-client.js';
+import { startTalosNode, type TalosNode } from '../talos-node/talos-node.js';
+import { parseMachineConfig } from '../talos-node/machine-config.js';
+import type { UtilityOsServer } from '../utility-os/utility-os-server.js';
+import type { VirtualServerFaults, VirtualServerSpec } from './machine-spec.js';
+import {
+  eraseTalosInstall,
+  readTalosBootSettings,
+  readTalosInstall,
+  selectInstallDisk,
+  writeTalosInstall,
+} from './talos-install.js';
+import { assertLoopbackUrl, phoneHome, readUtilityKernelArgs, startUtilityOs } from './utility-boot.js';
+
+/** Where a virtual server is in its life. */
+export type MachinePhase =
+  /** Powered off. */
+  | 'off'
+  /** Firmware power-on self test. */
+  | 'post'
+  /** Fault `neverBoots`: powered on, stuck before any boot. */
+  | 'hung'
+  /** Following the PXE chain. */
+  | 'pxe'
+  /** Utility OS up: SSH answers and the agent was told. */
+  | 'utility'
+  /** Talos writing itself to the install disk. */
+  | 'installing'
+  /** Talos running: API on the node IP. */
+  | 'talos'
+  /** Booted from disk and found nothing to boot. */
+  | 'no-boot-device'
+  /** Something in the boot went wrong (see `lastError`); the machine sits there, as a real one would. */
+  | 'boot-failed';
+
+/** One thing that happened to a machine, for tests and the CLI. */
+export interface MachineEvent {
+  at: string;
+  phase: MachinePhase;
+  detail?: string;
+}
+
+/** What a boot needs from its server. */
+export interface BootContext {
+  spec: VirtualServerSpec;
+  diskDir: string;
+  faults: () => VirtualServerFaults;
+  delays: { postMs: number; bootMs: number; installMs: number };
+  network: {
+    bootServerUrl: string;
+    dhcp?: { host: string; port: number; arch?: number };
+    tftp?: { host: string; port: number };
+  };
+  /** OS CA key for a worker's API certificate (trustd is not simulated); by cluster name. */
+  workerOsCaKey?: (clusterName: string) => string | undefined | Promise<string | undefined>;
+}
+
+/** The running state of one machine: its phase and whatever it serves. */
+export class MachineRuntime {
+  phase: MachinePhase = 'off';
+  utility: UtilityOsServer | undefined;
+  talos: TalosNode | undefined;
+  lastError: string | undefined;
+  readonly history: MachineEvent[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly ctx: BootContext) {}
+
+  /** `host:port` of the utility OS's SSH server while it runs. */
+  get sshAddress(): string | undefined {
+    return this.utility ? `${this.utility.host}:${this.utility.port}` : undefined;
+  }
+
+  /** Calls `listener` after every phase change; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setPhase(phase: MachinePhase, detail?: string): void {
+    this.phase = phase;
+    this.history.push({ at: new Date().toISOString(), phase, detail });
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Boots from `device` (what the BMC says this boot uses); settles when booted or aborted. */
+  async boot(device: SimBootDevice | null, signal: AbortSignal): Promise<void> {
+    try {
+      this.lastError = undefined;
+      this.setPhase('post');
+      if (this.ctx.faults().neverBoots) return this.setPhase('hung', 'fault: never boots');
+      await sleep(this.ctx.delays.postMs, undefined, { signal });
+      if (device === 'pxe') await this.networkBoot(signal);
+      else await this.diskBoot(signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      this.lastError = (err as Error).message;
+      this.setPhase('boot-failed', this.lastError);
+    }
+  }
+
+  /** Stops what the machine serves (power is gone). */
+  async shutdown(): Promise<void> {
+    const { utility, talos } = this;
+    this.utility = undefined;
+    this.talos = undefined;
+    await Promise.allSettled([utility?.stop(), talos?.close()]);
+    if (this.phase !== 'off') this.setPhase('off');
+  }
+
+  private async networkBoot(signal: AbortSignal): Promise<void> {
+    this.setPhase('pxe');
+    const { network, spec } = this.ctx;
+    const mac = spec.nics[0]?.mac ?? '';
+    const dhcp = network.dhcp ? { ...network.dhcp, arch: network.dhcp.arch ?? 7 } : undefined;
+    const result = await pxeBoot({
+      mac,
+      bootServerUrl: network.bootServerUrl,
+      dhcp,
+      tftp: network.tftp,
+      fetchConfig: true,
+    });
+    signal.throwIfAborted();
+    if (result.outcome === 'local-disk') return this.diskBoot(signal);
+    await sleep(this.ctx.delays.bootMs, undefined, { signal });
+    if (result.outcome === 'utility') return this.utilityBoot(result.kernelArgs, signal);
+    const config = result.machineConfig ?? (await this.fetchConfig(result.configUrl ?? '', signal));
+    await this.install(config, signal);
+  }
+
+  private async fetchConfig(url: string, signal: AbortSignal): Promise<string> {
+    assertLoopbackUrl(url);
+    const res = await fetch(url, { signal });
+    if (res.status !== 200) throw new Error(`talos.config answered ${res.status}`);
+    return res.text();
+  }
+
+  private async utilityBoot(kernelArgs: readonly string[], signal: AbortSignal): Promise<void> {
+    const settings = readUtilityKernelArgs(kernelArgs);
+    this.utility = await startUtilityOs(this.ctx.spec, this.ctx.diskDir, settings.sshAuthorizedKey);
+    const sshAddress = this.sshAddress ?? '';
+    const mac = this.ctx.spec.nics[0]?.mac ?? '';
+    await phoneHome(settings.agentUrl, { mac, bmcAddress: this.ctx.spec.bmcAddress, sshAddress }, signal);
+    this.setPhase('utility', sshAddress);
+  }
+
+  private async install(machineConfigYaml: string, signal: AbortSignal): Promise<void> {
+    parseMachineConfig(machineConfigYaml); // Talos refuses a config it cannot load before touching a disk
+    const settings = readTalosBootSettings(
+      machineConfigYaml,
+      this.ctx.spec.nics.map((n) => n.mac),
+    );
+    const disk = selectInstallDisk(settings.install, this.ctx.spec.disks);
+    if (disk === undefined) throw new Error(`no disk matches the install target ${JSON.stringify(settings.install)}`);
+    this.setPhase('installing', disk.name);
+    await sleep(this.ctx.delays.installMs, undefined, { signal });
+    await writeTalosInstall(this.diskFile(disk.name), disk.sizeBytes, machineConfigYaml);
+    await this.startTalos(machineConfigYaml, signal);
+  }
+
+  private async diskBoot(signal: AbortSignal): Promise<void> {
+    for (const disk of this.ctx.spec.disks) {
+      const config = await readTalosInstall(this.diskFile(disk.name));
+      if (config === undefined) continue;
+      await sleep(this.ctx.delays.bootMs, undefined, { signal });
+      return this.startTalos(config, signal);
+    }
+    this.setPhase('no-boot-device');
+  }
+
+  private async startTalos(machineConfigYaml: string, signal: AbortSignal): Promise<void> {
+    const config = parseMachineConfig(machineConfigYaml);
+    const { nodeIp } = readTalosBootSettings(
+      machineConfigYaml,
+      this.ctx.spec.nics.map((n) => n.mac),
+    );
+    if (nodeIp === undefined) throw new Error('machine config gives this machine no address');
+    const osCaKeyPem = config.osCa.keyPem ? undefined : await this.ctx.workerOsCaKey?.(config.clusterName);
+    signal.throwIfAborted();
+    this.talos = await startTalosNode({ ip: nodeIp, machineConfigYaml, osCaKeyPem });
+    this.talos.onReset(() => void this.afterReset());
+    this.setPhase('talos', nodeIp);
+  }
+
+  /** Talos Reset wipes its system disk and reboots: nothing left to boot from disk. */
+  private async afterReset(): Promise<void> {
+    this.talos = undefined;
+    for (const disk of this.ctx.spec.disks) {
+      if ((await readTalosInstall(this.diskFile(disk.name))) === undefined) continue;
+      await eraseTalosInstall(this.diskFile(disk.name), disk.sizeBytes);
+    }
+    this.setPhase('no-boot-device', 'reset by Talos API');
+  }
+
+  private diskFile(name: string): string {
+    return `${this.ctx.diskDir}/${name}.img`;
+  }
+}

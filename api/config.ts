@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { envBoolean, envPort, parseEnv } from '../shared/env-config.js';
+import { masterKeyEnv, oldMasterKeysEnv } from '../shared/master-key-env.js';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z.object({
   RACKPILOT_API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -14,6 +17,33 @@ const schema = z.object({
   RACKPILOT_TASK_QUEUE: z.string().min(1).default('rackpilot'),
   RACKPILOT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RACKPILOT_DEV_MODE: envBoolean(false),
+  RACKPILOT_MASTER_KEY: masterKeyEnv,
+  RACKPILOT_MASTER_KEYS_OLD: oldMasterKeysEnv,
+  RACKPILOT_RATE_LIMIT_PER_MINUTE: positiveInt(100),
+  RACKPILOT_RATE_LIMIT_PER_HOUR: positiveInt(1000),
+  RACKPILOT_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
+  RACKPILOT_KEY_ROTATION_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 60 * 60),
+  RACKPILOT_AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  RACKPILOT_READY_TIMEOUT_MS: positiveInt(2_000),
+  RACKPILOT_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((text) =>
+      (text ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    )
+    .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })]))),
+  RACKPILOT_VALIDATE_RESPONSES: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  RACKPILOT_GIT_COMMIT: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/, 'a git commit hash')
+    .optional(),
 });
 
 /** The API process's configuration, validated once at start-up. */
@@ -27,11 +57,29 @@ export interface ApiConfig {
   taskQueue: string;
   logLevel: string;
   devMode: boolean;
+  /** Seals new secrets. When undefined the container refuses to start outside dev mode (dev derives a key and warns). */
+  masterKey: Buffer | undefined;
+  /** Keys that only open secrets sealed before a rotation. */
+  oldMasterKeys: Buffer[];
+  rateLimit: { perMinute: number; perHour: number };
+  bodyLimitBytes: number;
+  /** How long a rotated key's previous secret keeps working. */
+  keyRotationGraceSeconds: number;
+  /** How long one API process trusts a cached key record (bounds cross-process revocation lag). */
+  authCacheTtlMs: number;
+  readyTimeoutMs: number;
+  /** Allowed CORS origins; empty = CORS off; `*` = any origin. */
+  corsOrigins: string[];
+  /** Check every success body against its OpenAPI schema (on in dev mode and tests). */
+  validateResponses: boolean;
+  /** Git commit for `/version`; undefined = ask `git rev-parse` at start. */
+  gitCommit: string | undefined;
 }
 
 /** Reads the API configuration from the environment. Throws ConfigError naming every bad variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const e = parseEnv(schema, env);
+  const truthy = (v: string | undefined) => v === 'true' || v === '1' || v === 'yes';
   return {
     host: e.RACKPILOT_API_HOST,
     port: e.RACKPILOT_API_PORT,
@@ -42,5 +90,16 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     taskQueue: e.RACKPILOT_TASK_QUEUE,
     logLevel: e.RACKPILOT_LOG_LEVEL,
     devMode: e.RACKPILOT_DEV_MODE,
+    masterKey: e.RACKPILOT_MASTER_KEY,
+    oldMasterKeys: e.RACKPILOT_MASTER_KEYS_OLD,
+    rateLimit: { perMinute: e.RACKPILOT_RATE_LIMIT_PER_MINUTE, perHour: e.RACKPILOT_RATE_LIMIT_PER_HOUR },
+    bodyLimitBytes: e.RACKPILOT_BODY_LIMIT_BYTES,
+    keyRotationGraceSeconds: e.RACKPILOT_KEY_ROTATION_GRACE_SECONDS,
+    authCacheTtlMs: e.RACKPILOT_AUTH_CACHE_TTL_MS,
+    readyTimeoutMs: e.RACKPILOT_READY_TIMEOUT_MS,
+    corsOrigins: e.RACKPILOT_CORS_ORIGINS,
+    validateResponses:
+      e.RACKPILOT_VALIDATE_RESPONSES === undefined ? e.RACKPILOT_DEV_MODE : truthy(e.RACKPILOT_VALIDATE_RESPONSES),
+    gitCommit: e.RACKPILOT_GIT_COMMIT,
   };
 }

@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
+import { openContainer, type Container } from './container.js';
 
 /** A listening API server and how to drain it. */
 export interface RunningApi {
   url: string;
+  container: Container;
   stop(): Promise<void>;
 }
 
@@ -15,20 +17,39 @@ export async function startApi(
   config: ApiConfig,
   log: Logger = createLogger('api', { level: config.logLevel }),
 ): Promise<RunningApi> {
-  const app = createApp({ log });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.on('error', reject);
-  });
+  const container = await openContainer(config, log);
+  const app = createApp(container);
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.on('error', reject);
+    });
+  } catch (err) {
+    await container.close();
+    throw err;
+  }
+  // Keep-alive longer than typical load balancers' idle timeout, so they close first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const { address, port } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-  log.info({ url }, 'API listening');
+  log.info({ url, version: container.version }, 'API listening');
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    container,
+    async stop() {
+      // Stop accepting, let in-flight requests finish (bounded), then close connections.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await container.close();
+    },
   };
 }

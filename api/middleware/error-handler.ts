@@ -1,5 +1,11 @@
 import type { Context, Next } from 'koa';
-import { ErrorCodes, RateLimitedError, isRackpilotError } from '../../shared/errors.js';
+import {
+  ErrorCodes,
+  MethodNotAllowedError,
+  RateLimitedError,
+  UnauthorizedError,
+  isRackpilotError,
+} from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 
 /**
@@ -14,8 +20,12 @@ export function errorHandler(log: Logger) {
       const requestId = String(ctx.state.requestId ?? '');
       if (isRackpilotError(err)) {
         ctx.status = err.status;
-        ctx.body = { error: err.message, code: err.code, details: err.details ?? null };
+        const fallback = err.status >= 500 ? { requestId } : null;
+        ctx.body = { error: err.message, code: err.code, details: err.details ?? fallback };
         if (err instanceof RateLimitedError) ctx.set('Retry-After', String(err.retryAfterSeconds));
+        if (err instanceof MethodNotAllowedError) ctx.set('Allow', err.allow.join(', '));
+        if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', 'Bearer realm="rackpilot"');
+        if (err.status >= 500) log.error({ err, requestId, method: ctx.method, path: ctx.path }, err.message);
         return;
       }
       const status = httpStatusOf(err);
@@ -26,6 +36,7 @@ export function errorHandler(log: Logger) {
         return;
       }
       log.error({ err, requestId, method: ctx.method, path: ctx.path }, 'unhandled error');
+      ctx.remove('Content-Disposition');
       ctx.status = 500;
       ctx.body = { error: 'Internal server error', code: ErrorCodes.Internal, details: { requestId } };
     }

@@ -1,0 +1,171 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../shared/logger.js';
+import { secretBoxFromSettings } from '../shared/master-key-env.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { Authenticator } from './auth/authenticator.js';
+import type { ApiConfig } from './config.js';
+import { createHttpMetrics, type HttpMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { ApiKeyRepository } from './repositories/api-key-repository.js';
+import { AuditRepository } from './repositories/audit-repository.js';
+import { connectDatabase, pingDatabase, type Database } from './repositories/database.js';
+import { OrganizationRepository } from './repositories/organization-repository.js';
+import { RateLimitRepository } from './repositories/rate-limit-repository.js';
+import { ApiKeyService } from './services/api-key-service.js';
+import { AuditService } from './services/audit-service.js';
+import { readVersionInfo, type VersionInfo } from './version-info.js';
+
+/**
+ * Everything the API's routes use, wired once (STYLE.md §9). Routes reach repositories only
+ * through services; later resources add their repository and service here.
+ */
+export interface Container {
+  config: ApiConfig;
+  log: Logger;
+  db: Database;
+  /** The clock every service uses (tests replace it). */
+  now: () => Date;
+  secretBox: SecretBox;
+  repositories: {
+    organizations: OrganizationRepository;
+    apiKeys: ApiKeyRepository;
+    audit: AuditRepository;
+    rateLimits: RateLimitRepository;
+  };
+  services: { apiKeys: ApiKeyService; audit: AuditService };
+  authenticator: Authenticator;
+  rateLimiter: RateLimiter;
+  metrics: HttpMetrics;
+  version: VersionInfo;
+  /** The Temporal client, connected on first use (the API starts even while Temporal is down). */
+  temporal(): Promise<Client>;
+  /** Dependency checks behind `/readyz`; each rejects on failure or after `timeoutMs`. */
+  checks: { database(timeoutMs: number): Promise<void>; temporal(timeoutMs: number): Promise<void> };
+  /** Creates the indexes of every collection. */
+  ensureIndexes(): Promise<void>;
+  /** Closes Temporal and (when the container opened it) the database. */
+  close(): Promise<void>;
+}
+
+/** Rate-limit reservations per process never exceed this (see RateLimiter). */
+const RATE_LIMIT_MAX_BATCH = 100;
+
+/**
+ * Builds the container over an open database. `closeDatabase` is called by `close()`.
+ * Throws ConfigError when no master key is configured outside dev mode.
+ */
+export function createContainer(options: {
+  config: ApiConfig;
+  log: Logger;
+  db: Database;
+  now?: () => Date;
+  closeDatabase?: () => Promise<void>;
+  rateLimitMaxBatch?: number;
+  secretBox?: SecretBox;
+}): Container {
+  const { config, log, db } = options;
+  const now = options.now ?? (() => new Date());
+  const repositories = {
+    organizations: new OrganizationRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+    audit: new AuditRepository(db),
+    rateLimits: new RateLimitRepository(db),
+  };
+  const authenticator = new Authenticator(repositories.apiKeys, { cacheTtlMs: config.authCacheTtlMs, now }, log);
+  const rateLimiter = new RateLimiter(
+    repositories.rateLimits,
+    { ...config.rateLimit, maxBatch: options.rateLimitMaxBatch ?? RATE_LIMIT_MAX_BATCH },
+    now,
+    log,
+  );
+  const apiKeys = new ApiKeyService(repositories.apiKeys, {
+    now,
+    rotationGraceSeconds: config.keyRotationGraceSeconds,
+    onChange: (keyId) => authenticator.invalidate(keyId),
+  });
+  const temporal = lazyTemporal(config);
+  return {
+    config,
+    log,
+    db,
+    now,
+    secretBox: options.secretBox ?? secretBoxFromSettings(config, log),
+    repositories,
+    services: { apiKeys, audit: new AuditService(repositories.audit) },
+    authenticator,
+    rateLimiter,
+    metrics: createHttpMetrics(),
+    version: readVersionInfo(config.gitCommit),
+    temporal: temporal.get,
+    checks: {
+      database: (timeoutMs) => withTimeout(pingDatabase(db, timeoutMs), timeoutMs, 'MongoDB'),
+      temporal: async (timeoutMs) => {
+        const deadline = Date.now() + timeoutMs;
+        const client = await withTimeout(temporal.get(), timeoutMs, 'Temporal');
+        await client.connection.withDeadline(deadline, () => client.connection.workflowService.getSystemInfo({}));
+      },
+    },
+    async ensureIndexes() {
+      await repositories.apiKeys.ensureIndexes();
+      await repositories.audit.ensureIndexes();
+      if (!(await repositories.rateLimits.ensureIndexes())) {
+        log.debug('this server has no TTL indexes; expired rate-limit windows are deleted by the API');
+      }
+    },
+    async close() {
+      await temporal.close();
+      await options.closeDatabase?.();
+    },
+  };
+}
+
+/** Connects to the configured database, builds the container and creates indexes. */
+export async function openContainer(config: ApiConfig, log: Logger): Promise<Container> {
+  // Before connecting: a missing master key outside dev mode is a configuration error, reported first.
+  const secretBox = secretBoxFromSettings(config, log);
+  const connection = await connectDatabase(config.mongoUri, config.dbName);
+  try {
+    const container = createContainer({ config, log, db: connection.db, closeDatabase: connection.close, secretBox });
+    await container.ensureIndexes();
+    return container;
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}
+
+function lazyTemporal(config: ApiConfig) {
+  let pending: Promise<Client> | undefined;
+  return {
+    get(): Promise<Client> {
+      // Loaded on first use: the gRPC client is heavy and the CLI and most requests never need it.
+      pending ??= import('@temporalio/client')
+        .then(async ({ Client, Connection }) => {
+          const connection = await Connection.connect({
+            address: config.temporalAddress,
+            connectTimeout: config.readyTimeoutMs,
+          });
+          return new Client({ connection, namespace: config.temporalNamespace });
+        })
+        .catch((err: unknown) => {
+          pending = undefined;
+          throw err;
+        });
+      return pending;
+    },
+    async close(): Promise<void> {
+      const current = pending;
+      pending = undefined;
+      if (current) await current.then((client) => client.connection.close()).catch(() => undefined);
+    },
+  };
+}
+
+/** Rejects with `<what> did not answer within <ms> ms` when `promise` takes longer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,12 @@
+import type { PageRequest } from '../repositories/database.js';
+import type { AuditEntry, AuditListFilter, AuditRepository } from '../repositories/audit-repository.js';
+
+/** Reads the audit log of one organization (rows are written by the audit-trail middleware). */
+export class AuditService {
+  constructor(private readonly entries: AuditRepository) {}
+
+  /** One page of the organization's entries matching `filter`. */
+  list(orgId: string, filter: AuditListFilter, page: PageRequest): Promise<{ items: AuditEntry[]; total: number }> {
+    return this.entries.list(orgId, filter, page);
+  }
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import type { JobFailure, JobKind, JobState } from '../shared/jobs.js';
 import { newId } from './ids.js';
 
@@ -34,12 +35,14 @@ const MAX_LOG_LINES = 200;
 /** Data access for agent jobs. Every state change is one guarded single-document update. */
 export class AgentJobRepository {
   private readonly jobs: Collection<AgentJobDoc>;
+  private readonly claims: Collection<ClaimDoc>;
 
   constructor(
     db: Db,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.jobs = db.collection<AgentJobDoc>('agent_jobs');
+    this.claims = claimsCollection(db, 'job_claims');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -73,24 +76,34 @@ export class AgentJobRepository {
     }
   }
 
-  /** Atomically hands the oldest queued job of `siteId` to a claimant, or returns null. */
+  /**
+   * Hands the oldest queued job of `siteId` to one claimant, or returns null. Concurrent pollers
+   * (one agent runs several) never get the same job: a unique claim document decides.
+   */
   async claimNext(siteId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<AgentJobDoc | null> {
-    const at = this.now();
     const filter: Record<string, unknown> = { siteId, state: 'queued' };
     if (kinds && kinds.length > 0) filter.kind = { $in: kinds };
-    return this.jobs.findOneAndUpdate(
-      filter,
-      {
-        $set: {
-          state: 'claimed',
-          claimToken: randomBytes(16).toString('hex'),
-          claimedAt: at,
-          leaseUntil: new Date(at.getTime() + leaseMs),
-          updatedAt: at,
+    const candidates = await this.jobs.find(filter).sort({ createdAt: 1 }).limit(5).toArray();
+    for (const candidate of candidates) {
+      const claimToken = randomBytes(16).toString('hex');
+      if (!(await claimOnce(this.claims, candidate._id, claimToken, undefined, this.now))) continue;
+      const at = this.now();
+      const claimed = await this.jobs.findOneAndUpdate(
+        { _id: candidate._id, state: 'queued' },
+        {
+          $set: {
+            state: 'claimed',
+            claimToken,
+            claimedAt: at,
+            leaseUntil: new Date(at.getTime() + leaseMs),
+            updatedAt: at,
+          },
         },
-      },
-      { sort: { createdAt: 1 }, returnDocument: 'after' },
-    );
+        { returnDocument: 'after' },
+      );
+      if (claimed) return claimed;
+    }
+    return null;
   }
 
   /** The job, if it belongs to `siteId` (another site's job is indistinguishable from none). */

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { AssetSpecs, Inventory } from '../shared/inventory.js';
@@ -51,12 +53,14 @@ export interface AssetDoc {
 /** Data access for assets. Every state change is one atomic update guarded by state (and version). */
 export class AssetRepository {
   readonly collection: Collection<AssetDoc>;
+  private readonly transitions: Collection<ClaimDoc>;
 
   constructor(
     db: Db,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.collection = db.collection<AssetDoc>('assets');
+    this.transitions = claimsCollection(db, 'asset_transitions');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -91,23 +95,34 @@ export class AssetRepository {
     } = {},
   ): Promise<AssetDoc> {
     const rule = ASSET_TRANSITIONS[transition];
-    const filter: Record<string, unknown> = { _id: assetId, state: { $in: [...rule.from] } };
-    if (options.expectedVersion !== undefined) filter.version = options.expectedVersion;
-    const set: Record<string, unknown> = { ...options.set, state: rule.to, updatedAt: this.now() };
-    if (options.workflowId !== undefined) set.workflowId = options.workflowId;
-    const update: Record<string, unknown> = { $set: set, $inc: { version: 1 } };
-    if (options.unset?.length) update.$unset = Object.fromEntries(options.unset.map((k) => [k, '']));
-    const updated = await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after' });
-    if (updated) return updated;
     const current = await this.get(assetId);
     if (options.workflowId !== undefined && current.state === rule.to && current.workflowId === options.workflowId) {
       return current;
     }
-    throw new ConflictError(
-      `Asset ${assetId} is ${current.state}; cannot ${transition}`,
-      { assetId, state: current.state, allowedFrom: rule.from, version: current.version },
-      'ASSET_BUSY',
-    );
+    const allowed = (rule.from as readonly AssetState[]).includes(current.state);
+    const versionOk = options.expectedVersion === undefined || options.expectedVersion === current.version;
+    // Exactly one writer may move the asset away from a given version (see claim-once.ts).
+    if (
+      !allowed ||
+      !versionOk ||
+      !(await claimOnce(this.transitions, `${assetId}:${current.version}`, randomUUID(), { transition }, this.now))
+    ) {
+      const latest = await this.get(assetId);
+      throw new ConflictError(
+        `Asset ${assetId} is ${latest.state}; cannot ${transition}`,
+        { assetId, state: latest.state, allowedFrom: rule.from, version: latest.version },
+        'ASSET_BUSY',
+      );
+    }
+    const set: Record<string, unknown> = { ...options.set, state: rule.to, updatedAt: this.now() };
+    if (options.workflowId !== undefined) set.workflowId = options.workflowId;
+    const update: Record<string, unknown> = { $set: set, $inc: { version: 1 } };
+    if (options.unset?.length) update.$unset = Object.fromEntries(options.unset.map((k) => [k, '']));
+    const updated = await this.collection.findOneAndUpdate({ _id: assetId, version: current.version }, update, {
+      returnDocument: 'after',
+    });
+    if (!updated) throw new ConflictError(`Asset ${assetId} changed during ${transition}`, { assetId }, 'ASSET_BUSY');
+    return updated;
   }
 
   /** Sets fields that are not part of the lifecycle (inventory, reports) without a state change. */

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../shared/errors.js';
+import { loadAgentConfig } from './config.js';
+
+const BASE = {
+  RACKPILOT_AGENT_API_URL: 'https://rackpilot.example.com',
+  RACKPILOT_AGENT_ENROLLMENT_TOKEN: 'enroll-0123456789abcdef',
+  RACKPILOT_AGENT_BOOT_SERVER_IP: '10.0.0.2',
+  RACKPILOT_AGENT_DATA_DIR: '/srv/agent',
+};
+
+describe('loadAgentConfig', () => {
+  it('applies defaults under the data dir', () => {
+    const config = loadAgentConfig(BASE);
+    expect(config).toMatchObject({
+      concurrency: 8,
+      credentialFile: '/srv/agent/agent-credential.json',
+      artifactDir: '/srv/agent/artifacts',
+      ssh: { keyPath: '/srv/agent/ssh/id_ed25519', username: 'root' },
+      jobHeartbeatMs: 5_000,
+      talosApiPort: 50000,
+      metricsPort: undefined,
+    });
+    expect(config.boot).toMatchObject({
+      serverIp: '10.0.0.2',
+      http: { port: 8080 },
+      tftp: { enabled: true, root: '/srv/agent/tftp' },
+    });
+  });
+
+  it('names every bad variable', () => {
+    const env = {
+      ...BASE,
+      RACKPILOT_AGENT_CONCURRENCY: '0',
+      RACKPILOT_AGENT_API_URL: 'not a url',
+      RACKPILOT_AGENT_TFTP_ENABLED: 'maybe',
+    };
+    const error = (() => {
+      try {
+        loadAgentConfig(env);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const variables = ((error as ConfigError).details as { variable: string }[]).map((d) => d.variable).sort();
+    expect(variables).toEqual([
+      'RACKPILOT_AGENT_API_URL',
+      'RACKPILOT_AGENT_CONCURRENCY',
+      'RACKPILOT_AGENT_TFTP_ENABLED',
+    ]);
+  });
+
+  it('requires the boot server IP when proxyDHCP is on, and not when it is off', () => {
+    const { RACKPILOT_AGENT_BOOT_SERVER_IP: _ip, ...withoutIp } = BASE;
+    expect(() => loadAgentConfig(withoutIp)).toThrow(/RACKPILOT_AGENT_BOOT_SERVER_IP/);
+    const off = loadAgentConfig({
+      ...withoutIp,
+      RACKPILOT_AGENT_PROXY_DHCP_ENABLED: 'false',
+      RACKPILOT_AGENT_TFTP_ENABLED: 'no',
+    });
+    expect(off.boot.proxyDhcp.enabled).toBe(false);
+    expect(off.boot.tftp?.enabled).toBe(false);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * Forwards the boot services' events to the API (`POST /agent/events`), where they become workflow
+ * signals. Artifact downloads are only logged: the contract has no event for them.
+ */
+import type { AgentEventRequest } from '../../shared/agent-protocol.js';
+import type { Logger } from '../../shared/logger.js';
+import type { BootEvent, BootEventSink } from '../boot/boot-events.js';
+
+/** Returns the wire event of a boot event, or `null` when the API has no use for it. */
+export function toAgentEvent(event: BootEvent): AgentEventRequest | null {
+  if (event.type !== 'ipxe-served' && event.type !== 'config-fetched') return null;
+  return { type: event.type, mac: event.mac, at: event.at };
+}
+
+/** Returns the boot services' `onBootEvent`: posts each event, logging (never throwing) on failure. */
+export function bootEventForwarder(post: (event: AgentEventRequest) => Promise<void>, logger: Logger): BootEventSink {
+  return async (event) => {
+    const wire = toAgentEvent(event);
+    if (wire === null) return;
+    try {
+      await post(wire);
+    } catch (err) {
+      logger.warn({ err, bootEvent: wire, jobId: event.jobId }, 'boot event could not be reported to the API');
+    }
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Entry point of `rackpilot-agent`: config, logger, metrics, SSH key, boot services, then the daemon;
+ * SIGTERM/SIGINT stop claiming, give running jobs the grace period, and close everything.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createLogger } from '../shared/logger.js';
+import { AgentApiClient } from './api-client/agent-api-client.js';
+import { ArtifactCache } from './boot/artifact-cache.js';
+import { BootPlanRegistry } from './boot/boot-plans.js';
+import { startBootServices } from './boot/boot-services.js';
+import { loadAgentConfig } from './config.js';
+import { AgentDaemon } from './daemon/agent-daemon.js';
+import { bootEventForwarder } from './daemon/boot-event-forwarder.js';
+import { ensureSshKey } from './daemon/ssh-key.js';
+import { createJobContextFactory } from './jobs/job-context-factory.js';
+import { createAgentMetrics, serveMetrics } from './metrics.js';
+
+/** The agent's version, reported at enrollment and in heartbeats. */
+export const AGENT_VERSION = '0.1.0';
+
+async function main(): Promise<void> {
+  const config = loadAgentConfig(process.env);
+  const logger = createLogger('agent', { level: config.logLevel });
+  const metrics = createAgentMetrics({ defaults: true });
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const sshKey = await ensureSshKey(config.ssh.keyPath);
+  if (sshKey.generated) logger.info({ path: config.ssh.keyPath }, 'generated the agent SSH key');
+
+  const api = new AgentApiClient({ baseUrl: config.apiUrl, logger: logger.child({ service: 'api-client' }) });
+  api.onError((operation, err) => metrics.apiErrors.inc({ operation, code: err.code }));
+  const plans = new BootPlanRegistry();
+  const boot = await startBootServices(config.boot, {
+    plans,
+    artifacts: new ArtifactCache({ dir: config.artifactDir, logger }),
+    utility: { kernel: config.utility.kernel, initrd: config.utility.initrd, sshAuthorizedKey: sshKey.publicKey },
+    fetchMachineConfig: (assetId) => api.document('machine-config', assetId),
+    onBootEvent: bootEventForwarder((event) => api.postEvent(event), logger),
+    logger,
+  });
+  const { serverIp, http } = config.boot;
+  const bootServerUrl = http.publicUrl ?? (serverIp ? `http://${serverIp}:${boot.http.port}` : boot.http.url);
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
+
+  const daemon = new AgentDaemon({
+    api,
+    name: config.name,
+    version: AGENT_VERSION,
+    credentialFile: config.credentialFile,
+    enrollmentToken: config.enrollmentToken,
+    concurrency: config.concurrency,
+    heartbeatMs: config.heartbeatMs,
+    jobHeartbeatMs: config.jobHeartbeatMs,
+    claimWaitSeconds: config.claimWaitSeconds,
+    bootServerUrl: () => bootServerUrl,
+    makeScope: createJobContextFactory({
+      secrets: api,
+      bootPlans: plans,
+      bootServerUrl: () => bootServerUrl,
+      ssh: { privateKey: sshKey.privateKey, username: config.ssh.username },
+      talosApiPort: config.talosApiPort,
+      logger,
+    }),
+    logger,
+    metrics,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void daemon
+      .stop(config.shutdownGraceMs)
+      .then(() => Promise.allSettled([boot.close(), metricsServer?.close()]))
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    const registration = await daemon.start();
+    logger.info({ agentId: registration.agentId, bootServerUrl, concurrency: config.concurrency }, 'agent running');
+  } catch (err) {
+    await Promise.allSettled([boot.close(), metricsServer?.close()]);
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  const logger = createLogger('agent');
+  logger.fatal({ err }, 'agent failed to start');
+  process.exit(1);
+});

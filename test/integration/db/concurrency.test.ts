@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentJobRepository } from '../../../db/agent-job-repository.js';
+import { AssetRepository } from '../../../db/asset-repository.js';
+import { buildAsset } from '../../support/orchestration-harness.js';
+import { freshDatabase } from '../../support/services.js';
+
+// The MongoDB-protocol server under test (FerretDB over SQLite) does not isolate concurrent
+// updates; these are the guarantees Rackpilot's own data layer must still give.
+describe('concurrent writers on the real database', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    database = await freshDatabase('concurrency');
+  });
+  afterAll(async () => database.close());
+
+  it('lets exactly one of 50 parallel transitions of one asset win; the rest get ASSET_BUSY with the state', async () => {
+    const assets = new AssetRepository(database.db);
+    for (let round = 0; round < 3; round++) {
+      const asset = buildAsset({ state: 'available' });
+      await assets.insert(asset);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 50 }, () => assets.transition(asset._id, 'startProvision')),
+      );
+      const winners = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      for (const o of outcomes) {
+        if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'ASSET_BUSY', status: 409 });
+      }
+      expect(await assets.get(asset._id)).toMatchObject({ state: 'provisioning', version: 2 });
+    }
+  });
+
+  it('never hands one job to two concurrent pollers', async () => {
+    const jobs = new AgentJobRepository(database.db);
+    await jobs.ensureIndexes();
+    for (let i = 0; i < 5; i++) {
+      await jobs.enqueue({
+        siteId: 'site_c',
+        kind: 'bmc.status',
+        payload: { assetId: `a${i}` },
+        taskToken: 'dA==',
+        activityKey: `wf/run/${i}`,
+        workflowId: 'wf',
+        attempt: 1,
+      });
+    }
+    const claims = await Promise.all(Array.from({ length: 20 }, () => jobs.claimNext('site_c', 60_000)));
+    const ids = claims.filter((c) => c !== null).map((c) => c._id);
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids).size).toBe(5);
+  });
+});

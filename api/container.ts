@@ -1,6 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../shared/logger.js';
-import { secretBoxFromSettings } from '../shared/master-key-env.js';
+import { AgentJobRepository } from '../db/agent-job-repository.js';
+import { AssetRepository } from '../db/asset-repository.js';
+import { ClusterRepository } from '../db/cluster-repository.js';
+import { WorkflowIndexRepository } from '../db/workflow-index-repository.js';
+import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
+import { AgentJobBridge } from '../workflows/bridge/agent-job-bridge.js';
+import { BootEventRelay } from '../workflows/bridge/boot-event-relay.js';
+import { rackpilotDataConverter } from '../workflows/codec/data-converter.js';
+import { AgentService } from './services/agent-service.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { ApiConfig } from './config.js';
@@ -31,8 +39,14 @@ export interface Container {
     apiKeys: ApiKeyRepository;
     audit: AuditRepository;
     rateLimits: RateLimitRepository;
+    assets: AssetRepository;
+    clusters: ClusterRepository;
+    agentJobs: AgentJobRepository;
+    workflows: WorkflowIndexRepository;
   };
-  services: { apiKeys: ApiKeyService; audit: AuditService };
+  services: { apiKeys: ApiKeyService; audit: AuditService; agent: AgentService };
+  /** The agent bridge and boot-event relay (they need Temporal, so they are built on first use). */
+  orchestration(): Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }>;
   authenticator: Authenticator;
   rateLimiter: RateLimiter;
   metrics: HttpMetrics;
@@ -70,6 +84,10 @@ export function createContainer(options: {
     apiKeys: new ApiKeyRepository(db),
     audit: new AuditRepository(db),
     rateLimits: new RateLimitRepository(db),
+    assets: new AssetRepository(db, now),
+    clusters: new ClusterRepository(db, now),
+    agentJobs: new AgentJobRepository(db, now),
+    workflows: new WorkflowIndexRepository(db, now),
   };
   const authenticator = new Authenticator(repositories.apiKeys, { cacheTtlMs: config.authCacheTtlMs, now }, log);
   const rateLimiter = new RateLimiter(
@@ -84,14 +102,32 @@ export function createContainer(options: {
     onChange: (keyId) => authenticator.invalidate(keyId),
   });
   const temporal = lazyTemporal(config);
+  const secretBox = options.secretBox ?? secretBoxFromSettings(config, log);
+  const agent = new AgentService({ assets: repositories.assets, clusters: repositories.clusters, secrets: secretBox });
+  let orchestration: Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }> | undefined;
   return {
     config,
     log,
     db,
     now,
-    secretBox: options.secretBox ?? secretBoxFromSettings(config, log),
+    secretBox,
     repositories,
-    services: { apiKeys, audit: new AuditService(repositories.audit) },
+    services: { apiKeys, audit: new AuditService(repositories.audit), agent },
+    orchestration() {
+      orchestration ??= temporal.get().then((client) => ({
+        bridge: new AgentJobBridge({
+          jobs: repositories.agentJobs,
+          temporal: client,
+          log,
+          storeSecretResult: (job, result) => agent.storeSecretResult(job, result),
+        }),
+        relay: new BootEventRelay({ assets: repositories.assets, temporal: client, log, now }),
+      }));
+      orchestration.catch(() => {
+        orchestration = undefined;
+      });
+      return orchestration;
+    },
     authenticator,
     rateLimiter,
     metrics: createHttpMetrics(),
@@ -108,6 +144,10 @@ export function createContainer(options: {
     async ensureIndexes() {
       await repositories.apiKeys.ensureIndexes();
       await repositories.audit.ensureIndexes();
+      await repositories.assets.ensureIndexes();
+      await repositories.clusters.ensureIndexes();
+      await repositories.agentJobs.ensureIndexes();
+      await repositories.workflows.ensureIndexes();
       if (!(await repositories.rateLimits.ensureIndexes())) {
         log.debug('this server has no TTL indexes; expired rate-limit windows are deleted by the API');
       }
@@ -145,7 +185,9 @@ function lazyTemporal(config: ApiConfig) {
             address: config.temporalAddress,
             connectTimeout: config.readyTimeoutMs,
           });
-          return new Client({ connection, namespace: config.temporalNamespace });
+          // The same payload encryption as the worker: the API completes activities and starts workflows.
+          const dataConverter = rackpilotDataConverter(payloadKeyFromSettings(config));
+          return new Client({ connection, namespace: config.temporalNamespace, dataConverter });
         })
         .catch((err: unknown) => {
           pending = undefined;

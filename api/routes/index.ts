@@ -5,6 +5,7 @@ import { createRouteDefiner, type DefineRoute } from '../http/define-route.js';
 import { authenticate } from '../middleware/authenticate.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { OpenApiRegistry } from '../openapi/registry.js';
+import { agentRoutes } from './agent/index.js';
 import { apiKeyRoutes } from './api-keys/index.js';
 import { auditRoutes } from './audit/index.js';
 import { healthRoutes } from './health/index.js';
@@ -21,7 +22,7 @@ export interface RouteApi {
 export type RouteModule = (api: RouteApi) => void;
 
 /** Every mounted module, in order. Add a resource by adding its module here. */
-const MODULES: RouteModule[] = [healthRoutes, openApiRoutes, apiKeyRoutes, auditRoutes];
+const MODULES: RouteModule[] = [healthRoutes, openApiRoutes, apiKeyRoutes, auditRoutes, agentRoutes];
 
 /** Builds the one router of the API and the OpenAPI registry describing it; `extra` modules mount after the built-in ones. */
 export function buildRoutes(

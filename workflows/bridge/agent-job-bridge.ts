@@ -54,6 +54,8 @@ export class AgentJobBridge {
   ): Promise<ClaimedJob | null> {
     const deadline = Date.now() + options.waitMs;
     for (;;) {
+      // A poller that hung up must not take a job it can never receive.
+      if (options.signal?.aborted) return null;
       const job = await this.deps.jobs.claimNext(siteId, this.leaseMs, options.kinds);
       if (job?.claimToken) {
         this.deps.log.info(

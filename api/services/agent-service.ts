@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { AgentJobDoc } from '../../db/agent-job-repository.js';
+import type { AssetRepository } from '../../db/asset-repository.js';
+import type { ClusterDoc, ClusterRepository } from '../../db/cluster-repository.js';
+import type { AgentBmcCredentials } from '../../shared/agent-protocol.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import { verifyFetchedKubeconfig, type TalosSecretsBundle } from '../../shared/talos/index.js';
+import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
+
+/** Secret context of an asset's sealed BMC password. */
+export const bmcPasswordContext = (assetId: string) => `asset:${assetId}:bmcPassword`;
+
+/**
+ * What an agent may read about its own site's machines and clusters: the secrets it needs to do
+ * a job (BMC password, machine config, talosconfig, admin kubeconfig). Anything of another site
+ * answers 404, exactly like something that does not exist.
+ */
+export class AgentService {
+  constructor(private readonly deps: { assets: AssetRepository; clusters: ClusterRepository; secrets: SecretBox }) {}
+
+  async bmcCredentials(siteId: string, assetId: string): Promise<AgentBmcCredentials> {
+    const asset = await this.assetOfSite(siteId, assetId);
+    const { bmc } = asset;
+    return {
+      driver: bmc.driver,
+      address: bmc.address,
+      port: bmc.port,
+      username: bmc.username,
+      password: this.deps.secrets.open(bmc.passwordSecret, bmcPasswordContext(assetId)),
+      cipherSuite: bmc.cipherSuite,
+    };
+  }
+
+  /** The Talos machine config of a cluster node, for the boot server to serve to that machine only. */
+  async machineConfig(siteId: string, assetId: string): Promise<string> {
+    const asset = await this.assetOfSite(siteId, assetId);
+    if (!asset.clusterId)
+      throw new NotFoundError(`Asset ${assetId} belongs to no cluster`, { assetId }, 'MACHINE_CONFIG_NOT_FOUND');
+    const cluster = await this.clusterOfSite(siteId, asset.clusterId);
+    const sealed = cluster.secrets?.machineConfigs[assetId];
+    if (!sealed)
+      throw new NotFoundError(`No machine config for asset ${assetId} yet`, { assetId }, 'MACHINE_CONFIG_NOT_FOUND');
+    return this.deps.secrets.open(sealed, clusterSecretContext(cluster._id, `machineConfig:${assetId}`));
+  }
+
+  async clusterDocument(siteId: string, clusterId: string, which: 'talosconfig' | 'adminKubeconfig'): Promise<string> {
+    const cluster = await this.clusterOfSite(siteId, clusterId);
+    const sealed = cluster.secrets?.[which];
+    if (!sealed)
+      throw new NotFoundError(`Cluster ${clusterId} has no ${which} yet`, { clusterId }, 'CLUSTER_NOT_READY');
+    return this.deps.secrets.open(sealed, clusterSecretContext(clusterId, which));
+  }
+
+  /**
+   * Receives the secret part of a `talos.kubeconfig` result: checks the kubeconfig really belongs
+   * to the cluster (its CA and client cert chain to the cluster's Kubernetes CA), seals it onto
+   * the cluster, and returns what the workflow may see (a digest).
+   */
+  async storeSecretResult(job: AgentJobDoc, result: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { clusterId } = job.payload as { clusterId: string };
+    const kubeconfig = String(result.kubeconfig ?? '');
+    const cluster = await this.clusterOfSite(job.siteId, clusterId);
+    if (!cluster.secrets)
+      throw new NotFoundError(`Cluster ${clusterId} has no secrets`, { clusterId }, 'CLUSTER_NOT_READY');
+    const bundle = JSON.parse(
+      this.deps.secrets.open(cluster.secrets.bundle, clusterSecretContext(clusterId, 'bundle')),
+    ) as TalosSecretsBundle;
+    try {
+      verifyFetchedKubeconfig(kubeconfig, bundle);
+    } catch (err) {
+      throw new ValidationError(
+        'The kubeconfig does not belong to this cluster',
+        { reason: (err as Error).message },
+        'KUBECONFIG_UNTRUSTED',
+      );
+    }
+    await this.deps.clusters.update(clusterId, {
+      kubeconfigSecret: this.deps.secrets.seal(kubeconfig, clusterSecretContext(clusterId, 'kubeconfig')),
+    });
+    return { storedSecret: { sha256: createHash('sha256').update(kubeconfig).digest('hex') } };
+  }
+
+  private async assetOfSite(siteId: string, assetId: string) {
+    const asset = await this.deps.assets.collection.findOne({ _id: assetId, siteId });
+    if (!asset) throw new NotFoundError(`Asset ${assetId} not found`, { assetId }, 'ASSET_NOT_FOUND');
+    return asset;
+  }
+
+  private async clusterOfSite(siteId: string, clusterId: string): Promise<ClusterDoc> {
+    const cluster = await this.deps.clusters.collection.findOne({ _id: clusterId, siteId });
+    if (!cluster) throw new NotFoundError(`Cluster ${clusterId} not found`, { clusterId }, 'CLUSTER_NOT_FOUND');
+    return cluster;
+  }
+}

@@ -109,6 +109,14 @@ export async function startOrchestration() {
 
 export type Orchestration = Awaited<ReturnType<typeof startOrchestration>>;
 
+let nextBmc = Math.floor(Math.random() * 50_000);
+
+/** A BMC address no other asset of this process uses (the BMC address is unique per site). */
+function uniqueBmcAddress(): string {
+  nextBmc += 1;
+  return `127.20.${Math.floor(nextBmc / 250) % 250}.${(nextBmc % 250) + 2}`;
+}
+
 /** Builds an asset document with plausible defaults (a fresh enrolment). */
 export function buildAsset(overrides: Partial<AssetDoc> = {}): AssetDoc {
   const at = new Date();
@@ -120,7 +128,7 @@ export function buildAsset(overrides: Partial<AssetDoc> = {}): AssetDoc {
     version: 1,
     bmc: {
       driver: 'ipmi',
-      address: `127.20.0.${Math.floor(Math.random() * 200) + 2}`,
+      address: uniqueBmcAddress(),
       port: 623,
       username: 'admin',
       passwordSecret: 'v1:test',

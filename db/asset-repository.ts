@@ -131,11 +131,13 @@ export class AssetRepository {
   }
 
   /** Finds the asset of a site a boot event is about: by one of its MACs, else by its BMC address. */
-  findForBootEvent(siteId: string, by: { mac?: string; bmcAddress?: string }): Promise<AssetDoc | null> {
-    if (by.mac) return this.collection.findOne({ siteId, macs: by.mac });
-    if (by.bmcAddress) return this.collection.findOne({ siteId, 'bmc.address': by.bmcAddress });
-    return Promise.resolve(null);
+  async findForBootEvent(siteId: string, by: { mac?: string; bmcAddress?: string }): Promise<AssetDoc | null> {
+    // A machine not yet inventoried has no known MACs: it is recognised by its BMC address.
+    const byMac = by.mac ? await this.collection.findOne({ siteId, macs: by.mac }) : null;
+    if (byMac || !by.bmcAddress) return byMac;
+    return this.collection.findOne({ siteId, 'bmc.address': by.bmcAddress });
   }
+
 }
 
 /** True when `transition` may apply to an asset in `state` (for API pre-checks and dry runs). */

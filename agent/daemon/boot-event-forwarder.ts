@@ -8,6 +8,17 @@ import type { BootEvent, BootEventSink } from '../boot/boot-events.js';
 
 /** Returns the wire event of a boot event, or `null` when the API has no use for it. */
 export function toAgentEvent(event: BootEvent): AgentEventRequest | null {
+  if (event.type === 'utility-ready') {
+    // The utility OS announced itself: where its SSH answers and, for a machine not yet
+    // inventoried (unknown MAC), the BMC address by which the API recognises it.
+    return {
+      type: event.type,
+      mac: event.mac,
+      at: event.at,
+      ...(event.bmcAddress ? { bmcAddress: event.bmcAddress } : {}),
+      ...(event.address ? { address: event.address } : {}),
+    };
+  }
   if (event.type !== 'ipxe-served' && event.type !== 'config-fetched') return null;
   return { type: event.type, mac: event.mac, at: event.at };
 }

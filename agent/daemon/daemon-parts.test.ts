@@ -54,6 +54,9 @@ describe('boot event forwarding', () => {
       mac: event.mac,
       at: event.at,
     });
+    expect(
+      toAgentEvent({ ...event, type: 'utility-ready', bmcAddress: '127.20.0.2', address: '127.0.0.1:2222' }),
+    ).toMatchObject({ type: 'utility-ready', bmcAddress: '127.20.0.2', address: '127.0.0.1:2222' });
     expect(toAgentEvent({ ...event, type: 'artifact-served', detail: 'kernel' })).toBeNull();
   });
 

@@ -1,13 +1,36 @@
 // `npm start`: the whole stack on this machine — real Temporal and MongoDB-protocol servers
-// (yours via TEMPORAL_ADDRESS / MONGODB_URI, else started here), the API and the worker.
+// (yours via TEMPORAL_ADDRESS / MONGODB_URI, else started here), the API, the worker, and a
+// simulated datacenter: one agent (its own process) and a lab of servers with real IPMI
+// endpoints, PXE, SSH and Talos APIs on loopback, enrolled and discovered.
+// Flags: --machines N (default 5), --fast (no boot delays), --no-lab (API and worker only).
 // Ctrl-C stops everything this command started, and nothing else.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadApiConfig } from '../../api/config.js';
 import { startApi } from '../../api/server.js';
+import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { createLogger } from '../../shared/logger.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { startDevServices } from '../devservices/index.js';
+import { startDemoDatacenter } from './demo-datacenter.js';
+import { printWelcome, waitForDiscovery } from './welcome.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    machines: { type: 'string', default: '5' },
+    fast: { type: 'boolean', default: false },
+    'no-lab': { type: 'boolean', default: false },
+  },
+});
+const machines = Number(flags.machines);
+if (!Number.isInteger(machines) || machines < 1 || machines > 50) {
+  console.error('--machines must be an integer from 1 to 50');
+  process.exit(2);
+}
 
 const log = createLogger('dev');
 Runtime.install({
@@ -15,36 +38,64 @@ Runtime.install({
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
 });
 
-const services = await startDevServices({ say: (line) => log.info(line) });
-for (const line of services.description) log.info(line);
-const env = {
-  ...process.env,
-  MONGODB_URI: services.mongoUri,
-  TEMPORAL_ADDRESS: services.temporalAddress,
-  RACKPILOT_DEV_MODE: process.env.RACKPILOT_DEV_MODE ?? 'true',
-};
-const stops: (() => Promise<void>)[] = [() => services.stop()];
-try {
-  const apiConfig = loadApiConfig(env);
-  const api = await startApi(apiConfig, createLogger('api', { level: apiConfig.logLevel }));
-  stops.unshift(() => api.stop());
-  const workerConfig = loadWorkerConfig(env);
-  const worker = await startWorker(workerConfig, createLogger('worker', { level: workerConfig.logLevel }));
-  stops.unshift(() => worker.stop());
-  log.info(`Rackpilot is up. API: ${api.url} (try: curl ${api.url}/healthz). Ctrl-C stops everything.`);
-} catch (err) {
-  log.error({ err }, 'start-up failed; stopping what was started');
-  await shutdown(1);
-}
+const stops: (() => Promise<void>)[] = [];
+const runDir = await mkdtemp(join(tmpdir(), 'rackpilot-run-'));
+stops.push(() => rm(runDir, { recursive: true, force: true }));
 
 async function shutdown(code: number): Promise<never> {
-  for (const stop of stops) await stop().catch((err: unknown) => log.error({ err }, 'stop failed'));
+  for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ err }, 'stop failed'));
   process.exit(code);
 }
-
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log.info({ signal }, 'stopping');
     void shutdown(0);
   });
+}
+
+try {
+  const services = await startDevServices({ say: (line) => log.info(line) });
+  stops.push(() => services.stop());
+  for (const line of services.description) log.info(line);
+  const env = {
+    ...process.env,
+    MONGODB_URI: services.mongoUri,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    RACKPILOT_DEV_MODE: process.env.RACKPILOT_DEV_MODE ?? 'true',
+  };
+  const apiConfig = loadApiConfig(env);
+  const api = await startApi(apiConfig, createLogger('api', { level: apiConfig.logLevel }));
+  stops.push(() => api.stop());
+  const workerConfig = loadWorkerConfig(env);
+  const worker = await startWorker(workerConfig, createLogger('worker', { level: workerConfig.logLevel }));
+  stops.push(() => worker.stop());
+  const { organization, apiKey } = await bootstrapOrganization(api.container, {
+    name: 'Rackpilot dev',
+    allowAdditional: true,
+  });
+
+  if (flags['no-lab']) {
+    log.info(`Rackpilot is up. API: ${api.url}  admin key: ${apiKey}  (Ctrl-C stops everything)`);
+  } else {
+    const delays = flags.fast ? { post: 0, boot: 0, install: 0 } : { post: 1_000, boot: 2_000, install: 2_000 };
+    const datacenter = await startDemoDatacenter({
+      container: api.container,
+      apiUrl: api.url,
+      orgId: organization.id,
+      machines,
+      dir: runDir,
+      delays,
+      log,
+    });
+    stops.push(() => datacenter.stop());
+    await waitForDiscovery(api.container, datacenter.assetIds, log);
+    const devFile = join(process.cwd(), '.rackpilot', 'dev.json');
+    await mkdir(join(process.cwd(), '.rackpilot'), { recursive: true });
+    const dev = { apiUrl: api.url, apiKey, siteId: datacenter.siteId, lab: datacenter.lab.network };
+    await writeFile(devFile, `${JSON.stringify(dev, null, 2)}\n`, { mode: 0o600 });
+    printWelcome({ ...dev, assetIds: datacenter.assetIds, devFile });
+  }
+} catch (err) {
+  log.error({ err }, 'start-up failed; stopping what was started');
+  await shutdown(1);
 }

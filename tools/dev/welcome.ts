@@ -1,0 +1,60 @@
+import type { Container } from '../../api/container.js';
+import type { Logger } from '../../shared/logger.js';
+
+/** Waits until every asset has left discovery (available or error), logging progress. */
+export async function waitForDiscovery(
+  container: Container,
+  assetIds: string[],
+  log: Logger,
+  timeoutMs = 300_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const assets = await Promise.all(assetIds.map((id) => container.repositories.assets.get(id)));
+    const counts = assets.reduce<Record<string, number>>(
+      (acc, a) => ({ ...acc, [a.state]: (acc[a.state] ?? 0) + 1 }),
+      {},
+    );
+    const summary = Object.entries(counts)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ');
+    if (summary !== last) log.info(`discovery: ${summary}`);
+    last = summary;
+    if (assets.every((a) => a.state === 'available' || a.state === 'error')) {
+      for (const a of assets.filter((x) => x.state === 'error'))
+        log.warn({ assetId: a._id, lastError: a.lastError }, 'discovery failed');
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`discovery did not finish within ${timeoutMs / 1000} s (${summary})`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+/** Prints what a person needs to try the API: URL, key, and copy-pasteable commands. */
+export function printWelcome(info: {
+  apiUrl: string;
+  apiKey: string;
+  siteId: string;
+  assetIds: string[];
+  devFile: string;
+  lab: { subnet: string; gateway: string; freeIps: string[] };
+}): void {
+  const h = `-H "Authorization: Bearer ${info.apiKey}"`;
+  const lines = [
+    '',
+    'Rackpilot is up, with a simulated datacenter.',
+    `  API:      ${info.apiUrl}   (OpenAPI: ${info.apiUrl}/api/v1/openapi.json)`,
+    `  API key:  ${info.apiKey}   (admin; shown once)`,
+    `  Site:     ${info.siteId}   lab subnet ${info.lab.subnet}, gateway ${info.lab.gateway}, free IPs ${info.lab.freeIps.slice(0, 5).join(', ')}, ...`,
+    `  Details:  ${info.devFile}`,
+    '',
+    'Try:',
+    `  curl -s ${h} ${info.apiUrl}/api/v1/assets`,
+    `  curl -s ${h} ${info.apiUrl}/api/v1/assets/${info.assetIds[0] ?? '<id>'}`,
+    `  curl -s ${h} "${info.apiUrl}/api/v1/workflows?type=discovery"`,
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.join('\n'));
+}

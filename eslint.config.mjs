@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '**/*.golden.*', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '**/*.golden.*', 'eslint.config.mjs', 'tools/lockfile/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

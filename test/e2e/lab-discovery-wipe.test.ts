@@ -1,0 +1,108 @@
+import { open, writeFile } from 'node:fs/promises';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapOrganization } from '../../api/services/bootstrap.js';
+import { payloadKeyFromSettings } from '../../shared/master-key-env.js';
+import { createLogger } from '../../shared/logger.js';
+import { createActivities, ensureWorkerIndexes } from '../../workflows/activities/index.js';
+import { rackpilotDataConverter } from '../../workflows/codec/data-converter.js';
+import { startDemoDatacenter, type DemoDatacenter } from '../../tools/dev/demo-datacenter.js';
+import { waitForDiscovery } from '../../tools/dev/welcome.js';
+import { ApiHarness, type TestApi } from '../integration/api/harness.js';
+import { workflowBundle } from '../support/orchestration-harness.js';
+import { temporalAddress, uniqueName } from '../support/services.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Reads `length` bytes at `offset` of a file. */
+async function readBytes(file: string, offset: number, length: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, offset);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+// The production paths end to end: API, worker and Temporal; the agent as its own process;
+// lab servers behind real ipmi_sim BMCs, PXE over HTTP, and an SSH utility OS over disk files.
+describe('a simulated datacenter, end to end', () => {
+  const harness = new ApiHarness();
+  let api: TestApi;
+  let worker: Worker;
+  let running: Promise<void>;
+  let datacenter: DemoDatacenter;
+  let dir: string;
+
+  beforeAll(async () => {
+    await harness.open('e2e');
+    const taskQueue = uniqueName('e2e');
+    api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: taskQueue } });
+    await ensureWorkerIndexes(api.container.db);
+    worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporalAddress() }),
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      dataConverter: rackpilotDataConverter(payloadKeyFromSettings(api.container.config)),
+      activities: createActivities({ db: api.container.db, secrets: api.container.secretBox }),
+    });
+    running = worker.run();
+    const { organization } = await bootstrapOrganization(api.container, { name: 'E2E' });
+    dir = await mkdtemp(join(tmpdir(), 'rackpilot-e2e-'));
+    datacenter = await startDemoDatacenter({
+      container: api.container,
+      apiUrl: api.url,
+      orgId: organization.id,
+      machines: 2,
+      dir,
+      delays: { post: 0, boot: 0, install: 0 },
+      log: createLogger('e2e', { level: 'silent' }),
+    });
+  });
+  afterAll(async () => {
+    await datacenter?.stop();
+    worker?.shutdown();
+    await running;
+    await harness.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('discovers every enrolled server: inventory with the lab disks’ serials and the machines’ MACs', async () => {
+    await waitForDiscovery(api.container, datacenter.assetIds, createLogger('e2e', { level: 'silent' }), 120_000);
+    for (const [i, assetId] of datacenter.assetIds.entries()) {
+      const asset = await api.container.repositories.assets.get(assetId);
+      const server = datacenter.lab.servers[i]!;
+      expect(asset.state).toBe('available');
+      expect(asset.inventory?.disks.map((d) => d.serial).sort()).toEqual(server.disks.map((d) => d.serial).sort());
+      expect(asset.macs).toEqual(expect.arrayContaining(server.macs));
+      expect(datacenter.lab.server(server.name).chassis().power).toBe('off');
+    }
+  });
+
+  it('wipes a server for real: every disk file zeroed at head and tail, verified reports stored', async () => {
+    const assetId = datacenter.assetIds[0]!;
+    const server = datacenter.lab.server(datacenter.lab.servers[0]!.name);
+    const disks = datacenter.lab.servers[0]!.disks;
+    for (const disk of disks) {
+      await writeFile(server.diskFile(disk.name), Buffer.alloc(1024 * 1024, 0xab), { flag: 'r+' });
+    }
+    const client = await api.container.temporal();
+    const workflowId = uniqueName('wipe');
+    await client.workflow.execute('wipe', {
+      taskQueue: api.container.config.taskQueue,
+      workflowId,
+      args: [{ assetId, mode: 'quick' }],
+    });
+    const asset = await api.container.repositories.assets.get(assetId);
+    expect(asset.state).toBe('available');
+    expect(asset.wipeReports).toHaveLength(disks.length);
+    expect(asset.wipeReports?.every((r) => r.verification.passed)).toBe(true);
+    for (const disk of disks) {
+      const head = await readBytes(server.diskFile(disk.name), 0, 1024 * 1024);
+      expect(head.every((b) => b === 0)).toBe(true);
+    }
+  });
+});

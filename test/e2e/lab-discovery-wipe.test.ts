@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { open, writeFile } from 'node:fs/promises';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
+import { newId } from '../../db/ids.js';
+import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
 import { payloadKeyFromSettings } from '../../shared/master-key-env.js';
 import { createLogger } from '../../shared/logger.js';
 import { createActivities, ensureWorkerIndexes } from '../../workflows/activities/index.js';
@@ -104,5 +108,107 @@ describe('a simulated datacenter, end to end', () => {
       const head = await readBytes(server.diskFile(disk.name), 0, 1024 * 1024);
       expect(head.every((b) => b === 0)).toBe(true);
     }
+  });
+});
+
+describe('a Talos cluster on the simulated datacenter', () => {
+  const harness = new ApiHarness();
+  let api: TestApi;
+  let worker: Worker;
+  let running: Promise<void>;
+  let datacenter: DemoDatacenter;
+  let dir: string;
+
+  beforeAll(async () => {
+    await harness.open('e2ecluster');
+    const taskQueue = uniqueName('e2ec');
+    api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: taskQueue } });
+    await ensureWorkerIndexes(api.container.db);
+    worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporalAddress() }),
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      dataConverter: rackpilotDataConverter(payloadKeyFromSettings(api.container.config)),
+      activities: createActivities({ db: api.container.db, secrets: api.container.secretBox }),
+    });
+    running = worker.run();
+    const { organization } = await bootstrapOrganization(api.container, { name: 'E2E cluster' });
+    dir = await mkdtemp(join(tmpdir(), 'rackpilot-e2ec-'));
+    datacenter = await startDemoDatacenter({
+      container: api.container,
+      apiUrl: api.url,
+      orgId: organization.id,
+      machines: 1,
+      dir,
+      delays: { post: 0, boot: 0, install: 0 },
+      log: createLogger('e2e', { level: 'silent' }),
+    });
+    await waitForDiscovery(api.container, datacenter.assetIds, createLogger('e2e', { level: 'silent' }), 120_000);
+  });
+  afterAll(async () => {
+    await datacenter?.stop();
+    worker?.shutdown();
+    await running;
+    await harness.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('installs Talos, bootstraps etcd and stores a kubeconfig that kubectl can use; delete wipes the node', async () => {
+    const assetId = datacenter.assetIds[0]!;
+    const asset = await api.container.repositories.assets.get(assetId);
+    const clusterId = newId('clu');
+    const nodeIp = datacenter.lab.network.freeIps[0]!;
+    await api.container.repositories.assets.transition(assetId, 'reserve', { set: { clusterId } });
+    const at = new Date();
+    await api.container.repositories.clusters.insert({
+      _id: clusterId,
+      orgId: asset.orgId,
+      siteId: asset.siteId,
+      name: 'lab-one',
+      type: 'talos',
+      flavor: 'talos',
+      gateway: datacenter.lab.network.gateway,
+      nodes: [
+        {
+          assetId,
+          role: 'controlplane',
+          hostname: 'cp-1',
+          ip: nodeIp,
+          prefix: 24,
+          mac: asset.macs[0],
+          installDisk: { serial: asset.inventory!.disks[0]!.serial! },
+        },
+      ],
+      kubernetesVersion: '1.33.3',
+      talosVersion: 'v1.10.6',
+      status: 'pending',
+      createdAt: at,
+      updatedAt: at,
+    });
+    const client = await api.container.temporal();
+    const taskQueue = api.container.config.taskQueue;
+    const result = await client.workflow.execute('clusterCreate', {
+      taskQueue,
+      workflowId: uniqueName('cc'),
+      args: [{ clusterId }],
+    });
+    expect(result).toMatchObject({ clusterId, endpoint: `https://${nodeIp}:6443` });
+    const cluster = await api.container.repositories.clusters.get(clusterId);
+    expect(cluster.status).toBe('ready');
+    const kubeconfig = api.container.secretBox.open(
+      cluster.kubeconfigSecret!,
+      clusterSecretContext(clusterId, 'kubeconfig'),
+    );
+    const file = join(dir, 'kubeconfig');
+    await writeFile(file, kubeconfig, { mode: 0o600 });
+    // Asynchronously: the lab's Kubernetes endpoint is served by this very process.
+    const readyz = await promisify(execFile)('kubectl', ['--kubeconfig', file, 'get', '--raw', '/readyz'], {
+      timeout: 30_000,
+    });
+    expect(readyz.stdout.trim()).toBe('ok');
+
+    await client.workflow.execute('clusterDelete', { taskQueue, workflowId: uniqueName('cd'), args: [{ clusterId }] });
+    expect((await api.container.repositories.clusters.get(clusterId)).status).toBe('deleted');
+    expect((await api.container.repositories.assets.get(assetId)).state).toBe('available');
   });
 });

@@ -4,6 +4,10 @@ import { AgentJobRepository } from '../db/agent-job-repository.js';
 import { AssetRepository } from '../db/asset-repository.js';
 import { ClusterRepository } from '../db/cluster-repository.js';
 import { WorkflowIndexRepository } from '../db/workflow-index-repository.js';
+import { SiteRepository } from '../db/site-repository.js';
+import { AssetService } from './services/asset-service.js';
+import { SiteService } from './services/site-service.js';
+import { WorkflowService } from './services/workflow-service.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
 import { AgentJobBridge } from '../workflows/bridge/agent-job-bridge.js';
 import { BootEventRelay } from '../workflows/bridge/boot-event-relay.js';
@@ -43,8 +47,16 @@ export interface Container {
     clusters: ClusterRepository;
     agentJobs: AgentJobRepository;
     workflows: WorkflowIndexRepository;
+    sites: SiteRepository;
   };
-  services: { apiKeys: ApiKeyService; audit: AuditService; agent: AgentService };
+  services: {
+    apiKeys: ApiKeyService;
+    audit: AuditService;
+    agent: AgentService;
+    sites: SiteService;
+    assets: AssetService;
+    workflows: WorkflowService;
+  };
   /** The agent bridge and boot-event relay (they need Temporal, so they are built on first use). */
   orchestration(): Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }>;
   authenticator: Authenticator;
@@ -88,6 +100,7 @@ export function createContainer(options: {
     clusters: new ClusterRepository(db, now),
     agentJobs: new AgentJobRepository(db, now),
     workflows: new WorkflowIndexRepository(db, now),
+    sites: new SiteRepository(db, now),
   };
   const authenticator = new Authenticator(repositories.apiKeys, { cacheTtlMs: config.authCacheTtlMs, now }, log);
   const rateLimiter = new RateLimiter(
@@ -104,6 +117,19 @@ export function createContainer(options: {
   const temporal = lazyTemporal(config);
   const secretBox = options.secretBox ?? secretBoxFromSettings(config, log);
   const agent = new AgentService({ assets: repositories.assets, clusters: repositories.clusters, secrets: secretBox });
+  const sites = new SiteService({ sites: repositories.sites, assets: repositories.assets, apiKeys, now });
+  const workflowService = new WorkflowService({
+    workflows: repositories.workflows,
+    temporal: temporal.get,
+    taskQueue: config.taskQueue,
+  });
+  const assetService = new AssetService({
+    assets: repositories.assets,
+    sites: repositories.sites,
+    workflows: workflowService,
+    secrets: secretBox,
+    now,
+  });
   let orchestration: Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }> | undefined;
   return {
     config,
@@ -112,7 +138,14 @@ export function createContainer(options: {
     now,
     secretBox,
     repositories,
-    services: { apiKeys, audit: new AuditService(repositories.audit), agent },
+    services: {
+      apiKeys,
+      audit: new AuditService(repositories.audit),
+      agent,
+      sites,
+      assets: assetService,
+      workflows: workflowService,
+    },
     orchestration() {
       orchestration ??= temporal.get().then((client) => ({
         bridge: new AgentJobBridge({
@@ -148,6 +181,7 @@ export function createContainer(options: {
       await repositories.clusters.ensureIndexes();
       await repositories.agentJobs.ensureIndexes();
       await repositories.workflows.ensureIndexes();
+      await repositories.sites.ensureIndexes();
       if (!(await repositories.rateLimits.ensureIndexes())) {
         log.debug('this server has no TTL indexes; expired rate-limit windows are deleted by the API');
       }

@@ -42,7 +42,7 @@ export interface RouteDoc<Q extends RequestSchemas = RequestSchemas, R extends R
   errors?: number[];
 }
 
-/** Converts `/a/:id/b` to OpenAPI's `/a/{id}/b`. */
+/** Converts `/a/:id/b` to OpenAPI's `/a/{id}/b`; an escaped colon (`/assets\\:bulk`) stays a literal `:`. */
 export function openApiPath(koaPath: string): string {
-  return koaPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  return koaPath.replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replace(/\\:/g, ':');
 }

@@ -10,6 +10,9 @@ import { apiKeyRoutes } from './api-keys/index.js';
 import { auditRoutes } from './audit/index.js';
 import { healthRoutes } from './health/index.js';
 import { openApiRoutes } from './openapi/index.js';
+import { assetRoutes } from './assets/index.js';
+import { siteRoutes } from './sites/index.js';
+import { workflowRoutes } from './workflows/index.js';
 
 /** What a route module receives: the container, and `route()` to declare each route once. */
 export interface RouteApi {
@@ -22,7 +25,16 @@ export interface RouteApi {
 export type RouteModule = (api: RouteApi) => void;
 
 /** Every mounted module, in order. Add a resource by adding its module here. */
-const MODULES: RouteModule[] = [healthRoutes, openApiRoutes, apiKeyRoutes, auditRoutes, agentRoutes];
+const MODULES: RouteModule[] = [
+  healthRoutes,
+  openApiRoutes,
+  apiKeyRoutes,
+  auditRoutes,
+  agentRoutes,
+  siteRoutes,
+  assetRoutes,
+  workflowRoutes,
+];
 
 /** Builds the one router of the API and the OpenAPI registry describing it; `extra` modules mount after the built-in ones. */
 export function buildRoutes(

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { AssetDoc } from '../../db/asset-repository.js';
+import { ASSET_STATES } from '../../shared/asset-state.js';
+import { inventorySchema, summarizeSpecs } from '../../shared/inventory.js';
+
+const dateTime = z.iso.datetime();
+
+/** An asset as the API shows it (Colony's fields first). Never the BMC password. */
+export const assetSchema = z.strictObject({
+  id: z.string(),
+  hostname: z.string().nullable(),
+  status: z.enum(ASSET_STATES),
+  ipmi: z.string().describe('BMC address (Colony field)'),
+  specs: z
+    .strictObject({ cpu: z.string(), ram: z.string(), disk: z.string() })
+    .nullable()
+    .describe('Hardware summary; null until discovery has taken inventory'),
+  siteId: z.string(),
+  bmc: z.strictObject({
+    driver: z.literal('ipmi'),
+    address: z.string(),
+    port: z.number().int(),
+    username: z.string(),
+    cipherSuite: z.number().int(),
+  }),
+  labels: z.record(z.string(), z.string()),
+  inventory: inventorySchema.nullable().describe('Full inventory (CPUs, memory, disks, NICs, DMI, BMC)'),
+  clusterId: z.string().nullable(),
+  workflowId: z.string().nullable().describe('The workflow currently or last acting on the asset'),
+  lastError: z
+    .strictObject({ step: z.string(), reason: z.string(), message: z.string(), workflowId: z.string(), at: dateTime })
+    .nullable(),
+  createdAt: dateTime,
+  updatedAt: dateTime,
+});
+
+export type AssetView = z.infer<typeof assetSchema>;
+
+/** Shapes a stored asset for the wire. */
+export function presentAsset(asset: AssetDoc): AssetView {
+  const specs = asset.specs ?? (asset.inventory ? summarizeSpecs(asset.inventory) : null);
+  return {
+    id: asset._id,
+    hostname: asset.hostname ?? null,
+    status: asset.state,
+    ipmi: asset.bmc.address,
+    specs: specs ? { cpu: specs.cpu, ram: specs.ram, disk: specs.disk } : null,
+    siteId: asset.siteId,
+    bmc: {
+      driver: asset.bmc.driver,
+      address: asset.bmc.address,
+      port: asset.bmc.port,
+      username: asset.bmc.username,
+      cipherSuite: asset.bmc.cipherSuite,
+    },
+    labels: asset.labels,
+    inventory: asset.inventory ?? null,
+    clusterId: asset.clusterId ?? null,
+    workflowId: asset.workflowId ?? null,
+    lastError: asset.lastError
+      ? {
+          step: asset.lastError.step,
+          reason: asset.lastError.reason,
+          message: asset.lastError.message,
+          workflowId: asset.lastError.workflowId,
+          at: asset.lastError.at.toISOString(),
+        }
+      : null,
+    createdAt: asset.createdAt.toISOString(),
+    updatedAt: asset.updatedAt.toISOString(),
+  };
+}

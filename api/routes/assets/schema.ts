@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ASSET_STATES } from '../../../shared/asset-state.js';
+import { wipeMethodSchema } from '../../../shared/wipe-report.js';
+import { listQuery } from '../../http/paginate.js';
+
+const dnsName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, 'a DNS name');
+const labelKey = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_/-]{0,61}[A-Za-z0-9])?$/, 'a label key');
+const labelValue = z.string().max(63);
+
+export const siteId = z.string().regex(/^site_[0-9a-f]{16}$/, 'must be a site id');
+
+/** Path parameter `{id}` of one asset. */
+export const assetParams = z.strictObject({ id: z.string().regex(/^ast_[0-9a-f]{16}$/, 'must be an asset id') });
+
+/** Body of `POST /api/v1/assets` (and each item of the bulk form). */
+export const createAssetBody = z.strictObject({
+  siteId: siteId.describe('The site whose agent reaches the BMC'),
+  bmc: z.strictObject({
+    address: z.union([z.ipv4(), z.ipv6(), dnsName]).describe('BMC IP address or host name'),
+    port: z.number().int().min(1).max(65535).default(623),
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(128).describe('Stored encrypted; never returned'),
+    driver: z.literal('ipmi'),
+    cipherSuite: z.number().int().min(0).max(17).default(17).describe('IPMI cipher suite (3 for older BMCs)'),
+  }),
+  hostname: dnsName.optional(),
+  labels: z.record(labelKey, labelValue).optional(),
+});
+export type CreateAssetBody = z.infer<typeof createAssetBody>;
+
+/** Most assets one bulk request may enrol. */
+export const BULK_MAX = 100;
+
+/** Body of `POST /api/v1/assets:bulk`: each item is validated on its own and reported per item. */
+export const bulkAssetsBody = z.strictObject({
+  assets: z
+    .array(z.unknown())
+    .min(1)
+    .max(BULK_MAX)
+    .describe(`Up to ${BULK_MAX} bodies of \`POST /api/v1/assets\`; each is validated and reported on its own`),
+});
+
+/** Query of `GET /api/v1/assets`. */
+export const listAssetsQuery = listQuery(['createdAt', 'updatedAt', 'hostname', 'status'], '-createdAt', {
+  status: z.enum(ASSET_STATES).optional(),
+  siteId: siteId.optional(),
+  clusterId: z.string().min(1).optional(),
+  label: z
+    .string()
+    .regex(/^[^=,]+=[^=,]*(,[^=,]+=[^=,]*)*$/, 'key=value, comma-separated for several')
+    .optional()
+    .describe('Only assets with these labels: `rack=r1` or `rack=r1,role=db`'),
+});
+
+/** Parses `rack=r1,role=db`. */
+export function parseLabelFilter(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  return Object.fromEntries(
+    text.split(',').map((pair) => {
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    }),
+  );
+}
+
+/** Body of `PATCH /api/v1/assets/{id}`. */
+export const updateAssetBody = z
+  .strictObject({
+    hostname: dnsName.nullable().optional().describe('null removes it'),
+    labels: z.record(labelKey, labelValue.nullable()).optional().describe('Merged; a null value removes the label'),
+  })
+  .refine((b) => b.hostname !== undefined || b.labels !== undefined, { message: 'nothing to change' });
+
+/** Body of `POST /api/v1/assets/{id}/wipe`. */
+export const wipeAssetBody = z.strictObject({ mode: wipeMethodSchema.describe('quick | secure') });
+
+/** Body of `POST /api/v1/assets/{id}/maintenance`. */
+export const maintenanceBody = z.strictObject({ enabled: z.boolean() });

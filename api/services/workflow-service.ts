@@ -1,0 +1,164 @@
+import type { Client } from '@temporalio/client';
+import type {
+  WorkflowDoc,
+  WorkflowIndexRepository,
+  WorkflowProgress,
+  WorkflowStatus,
+  WorkflowType,
+} from '../../db/workflow-index-repository.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../../shared/errors.js';
+import type { PageRequest } from '../repositories/database.js';
+import { toMongoSort } from '../repositories/database.js';
+
+export interface WorkflowListFilter {
+  type?: WorkflowType | undefined;
+  status?: WorkflowStatus | undefined;
+  assetId?: string | undefined;
+  clusterId?: string | undefined;
+}
+
+/** What starting a workflow needs: its Temporal type, id, input, and how the index files it. */
+export interface WorkflowStart {
+  orgId: string;
+  workflowType: string;
+  indexType: WorkflowType;
+  workflowId: string;
+  args: unknown[];
+  target: WorkflowDoc['target'];
+}
+
+const FINISHED: readonly WorkflowStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** Starts, lists, reads and cancels workflows. Reads come from the `workflows` index only. */
+export class WorkflowService {
+  constructor(
+    private readonly deps: {
+      workflows: WorkflowIndexRepository;
+      temporal: () => Promise<Client>;
+      taskQueue: string;
+      /** Longest wait for a live progress query (default 1 s). */
+      liveQueryTimeoutMs?: number;
+    },
+  ) {}
+
+  /** Records the run in the index, then starts it on Temporal. */
+  async start(start: WorkflowStart): Promise<void> {
+    await this.deps.workflows.recordStart({
+      _id: start.workflowId,
+      orgId: start.orgId,
+      type: start.indexType,
+      target: start.target,
+    });
+    try {
+      const client = await this.deps.temporal();
+      await client.workflow.start(start.workflowType, {
+        taskQueue: this.deps.taskQueue,
+        workflowId: start.workflowId,
+        args: start.args,
+      });
+    } catch (err) {
+      throw new UnavailableError(`Could not start workflow ${start.workflowId}: Temporal did not accept it`, {
+        workflowId: start.workflowId,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** Removes the index row of a run that could not be started. */
+  async forget(workflowId: string): Promise<void> {
+    await this.deps.workflows.collection.deleteOne({ _id: workflowId, status: 'pending' });
+  }
+
+  async list(orgId: string, filter: WorkflowListFilter, page: PageRequest) {
+    const query = {
+      orgId,
+      ...(filter.type ? { type: filter.type } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.assetId ? { 'target.assetId': filter.assetId } : {}),
+      ...(filter.clusterId ? { 'target.clusterId': filter.clusterId } : {}),
+    };
+    const collection = this.deps.workflows.collection;
+    const [items, total] = await Promise.all([
+      collection.find(query).sort(toMongoSort(page.sort)).skip(page.skip).limit(page.limit).toArray(),
+      collection.countDocuments(query),
+    ]);
+    return { items, total };
+  }
+
+  async get(orgId: string, id: string): Promise<WorkflowDoc> {
+    const doc = await this.deps.workflows.get(id);
+    if (!doc || doc.orgId !== orgId)
+      throw new NotFoundError(`Workflow ${id} not found`, { workflowId: id }, 'WORKFLOW_NOT_FOUND');
+    return doc;
+  }
+
+  /**
+   * The run as `get` returns it, refreshed by a live `progress` query while it is unfinished. The
+   * query is bounded by `liveQueryTimeoutMs`; when Temporal or the worker does not answer in time
+   * the indexed state is returned as it is (never a guessed one).
+   */
+  async getLive(orgId: string, id: string): Promise<WorkflowDoc> {
+    const doc = await this.get(orgId, id);
+    if (FINISHED.includes(doc.status)) return doc;
+    const timeoutMs = this.deps.liveQueryTimeoutMs ?? 1_000;
+    try {
+      const live = await withTimeout(
+        this.deps.temporal().then((client) => client.workflow.getHandle(id).query<WorkflowProgress>('progress')),
+        timeoutMs,
+        'Temporal',
+      );
+      // Before the run's first workflow task the query may answer nothing usable: keep the index then.
+      if (!isProgress(live)) return doc;
+      return {
+        ...doc,
+        status: FINISHED.includes(live.status) ? doc.status : live.status,
+        steps: live.steps,
+        progress: live.progress,
+        ...(live.currentStep !== undefined ? { currentStep: live.currentStep } : {}),
+        ...(live.error ? { error: live.error } : {}),
+      };
+    } catch {
+      return doc;
+    }
+  }
+
+  /** Asks Temporal to cancel the run (the workflow compensates and records `cancelled`). */
+  async cancel(orgId: string, id: string): Promise<WorkflowDoc> {
+    const doc = await this.get(orgId, id);
+    if (FINISHED.includes(doc.status))
+      throw new ConflictError(
+        `Workflow ${id} is already ${doc.status}`,
+        { workflowId: id, status: doc.status },
+        'WORKFLOW_FINISHED',
+      );
+    const client = await this.deps.temporal();
+    try {
+      await client.workflow.getHandle(id).cancel();
+    } catch (err) {
+      if ((err as { name?: string }).name === 'WorkflowNotFoundError')
+        throw new ConflictError(`Workflow ${id} is no longer running`, { workflowId: id }, 'WORKFLOW_FINISHED');
+      throw err;
+    }
+    return doc;
+  }
+}
+
+/** Rejects when `promise` takes longer than `ms` (the promise itself is left to settle). */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function isProgress(value: unknown): value is WorkflowProgress {
+  const v = value as Partial<WorkflowProgress> | null | undefined;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.status === 'string' &&
+    Array.isArray(v.steps) &&
+    typeof v.progress === 'number'
+  );
+}

@@ -2,12 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
 import { talosArtifactNames } from '../../agent/boot/ipxe-script.js';
 import type { Container } from '../../api/container.js';
-import { bmcPasswordContext } from '../../api/services/agent-service.js';
-import type { AssetDoc } from '../../db/asset-repository.js';
-import { newId } from '../../db/ids.js';
 import { startLab, type Lab } from '../../lab/lab.js';
 import type { Logger } from '../../shared/logger.js';
 import { freePort } from '../devservices/free-port.js';
@@ -26,9 +22,10 @@ export interface DemoDatacenter {
 }
 
 /**
- * Starts the site's agent as its own process (the production entry point, `agent/main.ts`) with
- * a credential for a new site, starts a lab of `machines` servers booting from that agent, and
- * enrols every lab BMC as an asset, which starts its discovery.
+ * Creates a site, starts its agent as its own process (the production entry point,
+ * `agent/main.ts`), which enrols itself with the site's one-time token, starts a lab of
+ * `machines` servers booting from that agent, and enrols every lab BMC as an asset (which starts
+ * its discovery) — the same service calls `POST /api/v1/sites` and `POST /api/v1/assets` make.
  */
 export async function startDemoDatacenter(options: {
   container: Container;
@@ -40,28 +37,19 @@ export async function startDemoDatacenter(options: {
   log: Logger;
 }): Promise<DemoDatacenter> {
   const { container, log } = options;
-  const siteId = `site_${randomBytes(8).toString('hex')}`;
-  const issued = await container.services.apiKeys.issue(options.orgId, {
-    name: 'lab agent',
-    role: 'agent',
-    siteId,
-    createdBy: null,
+  const { site, enrollmentToken } = await container.services.sites.create(options.orgId, {
+    name: `lab-${randomBytes(3).toString('hex')}`,
   });
+  const siteId = site._id;
   const agentDir = join(options.dir, 'agent');
   const artifactDir = join(agentDir, 'artifacts');
   await mkdir(artifactDir, { recursive: true, mode: 0o700 });
-  await writeFile(
-    join(agentDir, 'credential.json'),
-    `${JSON.stringify({ agentId: issued.record.id, siteId, apiKey: issued.key })}\n`,
-    { mode: 0o600 },
-  );
-  for (const name of [
+  const images = [
     'rackpilot-utility-vmlinuz',
     'rackpilot-utility-initramfs',
     ...TALOS_VERSIONS.flatMap((v) => Object.values(talosArtifactNames(v))),
-  ]) {
-    await writeFile(join(artifactDir, name), randomBytes(64 * 1024));
-  }
+  ];
+  for (const name of images) await writeFile(join(artifactDir, name), randomBytes(64 * 1024));
   const bootPort = await freePort();
   const agent = startProcess(
     'agent',
@@ -72,6 +60,7 @@ export async function startDemoDatacenter(options: {
       env: {
         ...process.env,
         RACKPILOT_AGENT_API_URL: options.apiUrl,
+        RACKPILOT_AGENT_ENROLLMENT_TOKEN: enrollmentToken,
         RACKPILOT_AGENT_CREDENTIAL_FILE: join(agentDir, 'credential.json'),
         RACKPILOT_AGENT_DATA_DIR: agentDir,
         RACKPILOT_AGENT_ARTIFACT_DIR: artifactDir,
@@ -90,10 +79,24 @@ export async function startDemoDatacenter(options: {
     delays: options.delays,
     dir: join(options.dir, 'lab'),
   });
-  const client = await container.temporal();
   const assetIds: string[] = [];
-  for (const server of lab.servers)
-    assetIds.push(await enrol(container, client, { orgId: options.orgId, siteId, server }));
+  for (const server of lab.servers) {
+    const { bmc } = server;
+    const { asset } = await container.services.assets.enrol(options.orgId, {
+      siteId,
+      bmc: {
+        driver: 'ipmi',
+        address: bmc.address,
+        port: bmc.port,
+        username: bmc.username,
+        password: bmc.password,
+        cipherSuite: bmc.cipherSuite,
+      },
+      hostname: server.name,
+      labels: { lab: 'true' },
+    });
+    assetIds.push(asset._id);
+  }
   log.info(
     { siteId, agentPid: agent.pid, machines: lab.servers.length },
     'simulated datacenter started; discovery running',
@@ -108,49 +111,4 @@ export async function startDemoDatacenter(options: {
       await lab.stop();
     },
   };
-}
-
-/** Enrols one lab server by its BMC and starts its discovery (what `POST /api/v1/assets` does). */
-async function enrol(
-  container: Container,
-  client: Client,
-  input: { orgId: string; siteId: string; server: Lab['servers'][number] },
-): Promise<string> {
-  const at = container.now();
-  const id = newId('ast');
-  const { bmc } = input.server;
-  const asset: AssetDoc = {
-    _id: id,
-    orgId: input.orgId,
-    siteId: input.siteId,
-    hostname: input.server.name,
-    state: 'enrolling',
-    version: 1,
-    bmc: {
-      driver: 'ipmi',
-      address: bmc.address,
-      port: bmc.port,
-      username: bmc.username,
-      passwordSecret: container.secretBox.seal(bmc.password, bmcPasswordContext(id)),
-      cipherSuite: bmc.cipherSuite,
-    },
-    labels: { lab: 'true' },
-    macs: [],
-    createdAt: at,
-    updatedAt: at,
-  };
-  await container.repositories.assets.insert(asset);
-  const workflowId = `discovery-${id}`;
-  await container.repositories.workflows.recordStart({
-    _id: workflowId,
-    orgId: input.orgId,
-    type: 'discovery',
-    target: { assetId: id },
-  });
-  await client.workflow.start('discovery', {
-    taskQueue: container.config.taskQueue,
-    workflowId,
-    args: [{ assetId: id }],
-  });
-  return id;
 }

@@ -1,20 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { open, writeFile } from 'node:fs/promises';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { newId } from '../../db/ids.js';
 import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
-import { payloadKeyFromSettings } from '../../shared/master-key-env.js';
 import { createLogger } from '../../shared/logger.js';
-import { createActivities, ensureWorkerIndexes } from '../../workflows/activities/index.js';
-import { rackpilotDataConverter } from '../../workflows/codec/data-converter.js';
 import { startDemoDatacenter, type DemoDatacenter } from '../../tools/dev/demo-datacenter.js';
 import { waitForDiscovery } from '../../tools/dev/welcome.js';
 import { ApiHarness, type TestApi } from '../integration/api/harness.js';
-import { workflowBundle } from '../support/orchestration-harness.js';
-import { temporalAddress, uniqueName } from '../support/services.js';
+import { startWorkerFor } from '../support/api-worker.js';
+import { uniqueName } from '../support/services.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +32,7 @@ async function readBytes(file: string, offset: number, length: number): Promise<
 describe('a simulated datacenter, end to end', () => {
   const harness = new ApiHarness();
   let api: TestApi;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: { stop(): Promise<void> };
   let datacenter: DemoDatacenter;
   let dir: string;
 
@@ -45,15 +40,7 @@ describe('a simulated datacenter, end to end', () => {
     await harness.open('e2e');
     const taskQueue = uniqueName('e2e');
     api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: taskQueue } });
-    await ensureWorkerIndexes(api.container.db);
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: temporalAddress() }),
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      dataConverter: rackpilotDataConverter(payloadKeyFromSettings(api.container.config)),
-      activities: createActivities({ db: api.container.db, secrets: api.container.secretBox }),
-    });
-    running = worker.run();
+    worker = await startWorkerFor(api.container);
     const { organization } = await bootstrapOrganization(api.container, { name: 'E2E' });
     dir = await mkdtemp(join(tmpdir(), 'rackpilot-e2e-'));
     datacenter = await startDemoDatacenter({
@@ -68,8 +55,7 @@ describe('a simulated datacenter, end to end', () => {
   });
   afterAll(async () => {
     await datacenter?.stop();
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await harness.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -114,8 +100,7 @@ describe('a simulated datacenter, end to end', () => {
 describe('a Talos cluster on the simulated datacenter', () => {
   const harness = new ApiHarness();
   let api: TestApi;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: { stop(): Promise<void> };
   let datacenter: DemoDatacenter;
   let dir: string;
 
@@ -123,15 +108,7 @@ describe('a Talos cluster on the simulated datacenter', () => {
     await harness.open('e2ecluster');
     const taskQueue = uniqueName('e2ec');
     api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: taskQueue } });
-    await ensureWorkerIndexes(api.container.db);
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: temporalAddress() }),
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      dataConverter: rackpilotDataConverter(payloadKeyFromSettings(api.container.config)),
-      activities: createActivities({ db: api.container.db, secrets: api.container.secretBox }),
-    });
-    running = worker.run();
+    worker = await startWorkerFor(api.container);
     const { organization } = await bootstrapOrganization(api.container, { name: 'E2E cluster' });
     dir = await mkdtemp(join(tmpdir(), 'rackpilot-e2ec-'));
     datacenter = await startDemoDatacenter({
@@ -147,8 +124,7 @@ describe('a Talos cluster on the simulated datacenter', () => {
   });
   afterAll(async () => {
     await datacenter?.stop();
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await harness.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -1,25 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { z } from 'zod';
 import type { AssetRepository } from '../../db/asset-repository.js';
+import type { AgentEventRequest } from '../../shared/agent-protocol.js';
 import { NotFoundError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 
 /** A boot event as the agent reports it (`POST /api/v1/agent/events`). */
-export const agentBootEventSchema = z
-  .object({
-    type: z.enum(['ipxe-served', 'config-fetched', 'utility-ready', 'talos-api-up']),
-    mac: z
-      .string()
-      .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/)
-      .optional(),
-    /** The BMC address the booted machine reports for itself (matches assets not yet inventoried). */
-    bmcAddress: z.string().min(1).optional(),
-    /** Where the booted machine answers (`host:port`), for `utility-ready`. */
-    address: z.string().min(1).optional(),
-    at: z.iso.datetime().optional(),
-  })
-  .refine((e) => e.mac !== undefined || e.bmcAddress !== undefined, { message: 'mac or bmcAddress is required' });
-export type AgentBootEvent = z.infer<typeof agentBootEventSchema>;
+export type AgentBootEvent = AgentEventRequest;
 
 /**
  * Turns boot events seen by a site's agent into signals to the workflow that owns the machine.

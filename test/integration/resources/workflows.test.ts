@@ -1,11 +1,7 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowDoc } from '../../../db/workflow-index-repository.js';
-import { payloadKeyFromSettings } from '../../../shared/master-key-env.js';
-import { createActivities, ensureWorkerIndexes } from '../../../workflows/activities/index.js';
-import { rackpilotDataConverter } from '../../../workflows/codec/data-converter.js';
-import { workflowBundle } from '../../support/orchestration-harness.js';
-import { temporalAddress, uniqueName } from '../../support/services.js';
+import { startWorkerFor } from '../../support/api-worker.js';
+import { uniqueName } from '../../support/services.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
 
 const PASSWORD = 'wf-bmc-Passw0rd';
@@ -16,8 +12,7 @@ const limits = { RACKPILOT_RATE_LIMIT_PER_MINUTE: '100000', RACKPILOT_RATE_LIMIT
 describe('workflows', () => {
   const h = new ApiHarness();
   let api: TestApi;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: { stop(): Promise<void> };
   let org: Awaited<ReturnType<ApiHarness['organization']>>;
   let other: Awaited<ReturnType<ApiHarness['organization']>>;
   let siteId: string;
@@ -33,15 +28,7 @@ describe('workflows', () => {
     const site = await api.request('POST', '/api/v1/sites', { key: org.adminKey, body: { name: 'wf-1' } });
     h.secrets.add(site.body.enrollmentToken);
     siteId = site.body.id;
-    await ensureWorkerIndexes(api.container.db);
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: temporalAddress() }),
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      dataConverter: rackpilotDataConverter(payloadKeyFromSettings(api.container.config)),
-      activities: createActivities({ db: api.container.db, secrets: api.container.secretBox }),
-    });
-    running = worker.run();
+    worker = await startWorkerFor(api.container);
   });
   afterAll(async () => {
     const client = await api.container.temporal();
@@ -50,8 +37,7 @@ describe('workflows', () => {
         .getHandle(id)
         .terminate('test over')
         .catch(() => undefined);
-    worker.shutdown();
-    await running;
+    await worker.stop();
     h.assertNoSecretsLogged();
     await h.close();
   });

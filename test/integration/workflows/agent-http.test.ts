@@ -1,24 +1,20 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssetRepository } from '../../../db/asset-repository.js';
 import { AgentApiClient } from '../../../agent/api-client/agent-api-client.js';
 import { bmcPasswordContext } from '../../../api/services/agent-service.js';
 import { bootstrapOrganization } from '../../../api/services/bootstrap.js';
-import { payloadKeyFromSettings } from '../../../shared/master-key-env.js';
-import { createActivities, ensureWorkerIndexes } from '../../../workflows/activities/index.js';
-import { rackpilotDataConverter } from '../../../workflows/codec/data-converter.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
-import { buildAsset, workflowBundle } from '../../support/orchestration-harness.js';
+import { startWorkerFor } from '../../support/api-worker.js';
+import { buildAsset } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
-import { temporalAddress, uniqueName } from '../../support/services.js';
+import { uniqueName } from '../../support/services.js';
 
 // The bridge over its real wire: the API's agent endpoints, the agent's own HTTP client, the
 // worker and Temporal. A discovery runs with this test playing the machine behind the agent.
 describe('the agent endpoints', () => {
   const harness = new ApiHarness();
   let api: TestApi;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: { stop(): Promise<void> };
   let agentKey: string;
   let foreignKey: string;
   let taskQueue: string;
@@ -36,19 +32,10 @@ describe('the agent endpoints', () => {
       await keys.issue(organization.id, { name: 'other', role: 'agent', siteId: 'site_other', createdBy: null })
     ).key;
     harness.secrets.add(agentKey).add(foreignKey);
-    await ensureWorkerIndexes(api.container.db);
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: temporalAddress() }),
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      dataConverter: rackpilotDataConverter(payloadKeyFromSettings(api.container.config)),
-      activities: createActivities({ db: api.container.db, secrets: api.container.secretBox }),
-    });
-    running = worker.run();
+    worker = await startWorkerFor(api.container);
   });
   afterAll(async () => {
-    worker.shutdown();
-    await running;
+    await worker.stop();
     await harness.close();
   });
 

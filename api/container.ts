@@ -6,6 +6,7 @@ import { ClusterRepository } from '../db/cluster-repository.js';
 import { WorkflowIndexRepository } from '../db/workflow-index-repository.js';
 import { SiteRepository } from '../db/site-repository.js';
 import { AssetService } from './services/asset-service.js';
+import { ClusterService } from './services/cluster-service.js';
 import { SiteService } from './services/site-service.js';
 import { WorkflowService } from './services/workflow-service.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
@@ -56,6 +57,7 @@ export interface Container {
     sites: SiteService;
     assets: AssetService;
     workflows: WorkflowService;
+    clusters: ClusterService;
   };
   /** The agent bridge and boot-event relay (they need Temporal, so they are built on first use). */
   orchestration(): Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }>;
@@ -130,6 +132,13 @@ export function createContainer(options: {
     secrets: secretBox,
     now,
   });
+  const clusterService = new ClusterService({
+    clusters: repositories.clusters,
+    assets: repositories.assets,
+    workflows: workflowService,
+    secrets: secretBox,
+    now,
+  });
   let orchestration: Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }> | undefined;
   return {
     config,
@@ -145,6 +154,7 @@ export function createContainer(options: {
       sites,
       assets: assetService,
       workflows: workflowService,
+      clusters: clusterService,
     },
     orchestration() {
       orchestration ??= temporal.get().then((client) => ({

@@ -11,6 +11,7 @@ import { auditRoutes } from './audit/index.js';
 import { healthRoutes } from './health/index.js';
 import { openApiRoutes } from './openapi/index.js';
 import { assetRoutes } from './assets/index.js';
+import { clusterRoutes } from './clusters/index.js';
 import { siteRoutes } from './sites/index.js';
 import { workflowRoutes } from './workflows/index.js';
 
@@ -34,6 +35,7 @@ const MODULES: RouteModule[] = [
   siteRoutes,
   assetRoutes,
   workflowRoutes,
+  clusterRoutes,
 ];
 
 /** Builds the one router of the API and the OpenAPI registry describing it; `extra` modules mount after the built-in ones. */

@@ -27,38 +27,48 @@ async function readBytes(file: string, offset: number, length: number): Promise<
   }
 }
 
+/** API + worker + an agent process + a lab of `machines` servers, enrolled; `stop()` ends them all. */
+async function startLabStack(name: string, machines: number) {
+  const harness = new ApiHarness();
+  await harness.open(name);
+  const api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: uniqueName(name) } });
+  const worker = await startWorkerFor(api.container);
+  const { organization } = await bootstrapOrganization(api.container, { name });
+  const dir = await mkdtemp(join(tmpdir(), `rackpilot-${name}-`));
+  const datacenter = await startDemoDatacenter({
+    container: api.container,
+    apiUrl: api.url,
+    orgId: organization.id,
+    machines,
+    dir,
+    delays: { post: 0, boot: 0, install: 0 },
+    log: createLogger(name, { level: 'silent' }),
+  });
+  return {
+    api,
+    datacenter,
+    dir,
+    async stop() {
+      await datacenter.stop();
+      await worker.stop();
+      await harness.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 // The production paths end to end: API, worker and Temporal; the agent as its own process;
 // lab servers behind real ipmi_sim BMCs, PXE over HTTP, and an SSH utility OS over disk files.
 describe('a simulated datacenter, end to end', () => {
-  const harness = new ApiHarness();
+  let stack: Awaited<ReturnType<typeof startLabStack>>;
   let api: TestApi;
-  let worker: { stop(): Promise<void> };
   let datacenter: DemoDatacenter;
-  let dir: string;
 
   beforeAll(async () => {
-    await harness.open('e2e');
-    const taskQueue = uniqueName('e2e');
-    api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: taskQueue } });
-    worker = await startWorkerFor(api.container);
-    const { organization } = await bootstrapOrganization(api.container, { name: 'E2E' });
-    dir = await mkdtemp(join(tmpdir(), 'rackpilot-e2e-'));
-    datacenter = await startDemoDatacenter({
-      container: api.container,
-      apiUrl: api.url,
-      orgId: organization.id,
-      machines: 2,
-      dir,
-      delays: { post: 0, boot: 0, install: 0 },
-      log: createLogger('e2e', { level: 'silent' }),
-    });
+    stack = await startLabStack('e2e', 2);
+    ({ api, datacenter } = stack);
   });
-  afterAll(async () => {
-    await datacenter?.stop();
-    await worker?.stop();
-    await harness.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => stack?.stop());
 
   it('discovers every enrolled server: inventory with the lab disks’ serials and the machines’ MACs', async () => {
     await waitForDiscovery(api.container, datacenter.assetIds, createLogger('e2e', { level: 'silent' }), 120_000);
@@ -98,36 +108,17 @@ describe('a simulated datacenter, end to end', () => {
 });
 
 describe('a Talos cluster on the simulated datacenter', () => {
-  const harness = new ApiHarness();
+  let stack: Awaited<ReturnType<typeof startLabStack>>;
   let api: TestApi;
-  let worker: { stop(): Promise<void> };
   let datacenter: DemoDatacenter;
   let dir: string;
 
   beforeAll(async () => {
-    await harness.open('e2ecluster');
-    const taskQueue = uniqueName('e2ec');
-    api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: taskQueue } });
-    worker = await startWorkerFor(api.container);
-    const { organization } = await bootstrapOrganization(api.container, { name: 'E2E cluster' });
-    dir = await mkdtemp(join(tmpdir(), 'rackpilot-e2ec-'));
-    datacenter = await startDemoDatacenter({
-      container: api.container,
-      apiUrl: api.url,
-      orgId: organization.id,
-      machines: 1,
-      dir,
-      delays: { post: 0, boot: 0, install: 0 },
-      log: createLogger('e2e', { level: 'silent' }),
-    });
+    stack = await startLabStack('e2ecluster', 1);
+    ({ api, datacenter, dir } = stack);
     await waitForDiscovery(api.container, datacenter.assetIds, createLogger('e2e', { level: 'silent' }), 120_000);
   });
-  afterAll(async () => {
-    await datacenter?.stop();
-    await worker?.stop();
-    await harness.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => stack?.stop());
 
   it('installs Talos, bootstraps etcd and stores a kubeconfig that kubectl can use; delete wipes the node', async () => {
     const assetId = datacenter.assetIds[0]!;

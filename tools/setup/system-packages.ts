@@ -15,6 +15,7 @@ export const SYSTEM_REQUIREMENTS: SystemRequirement[] = [
   { command: 'openssl', debianPackage: 'openssl', why: 'certificate checks in tests' },
   { command: 'ssh', debianPackage: 'openssh-client', why: 'a real SSH client against the lab' },
   { command: 'kubectl', debianPackage: 'kubernetes-client', why: 'reading downloaded kubeconfigs in tests' },
+  { command: 'tftp', debianPackage: 'tftp-hpa', why: "a real TFTP client against the agent's TFTP server in tests" },
 ];
 
 /**

@@ -31,6 +31,19 @@ export async function waitForDiscovery(
   }
 }
 
+/** A Colony-shaped cluster request on the lab: one control plane on the first asset. */
+function clusterBody(info: { assetIds: string[]; lab: { gateway: string; freeIps: string[] } }): string {
+  const [first] = info.assetIds;
+  return JSON.stringify({
+    name: 'lab-cluster',
+    type: 'talos',
+    flavor: 'talos',
+    gateway: info.lab.gateway,
+    controlPlanes: [{ assetId: first, ip: info.lab.freeIps[0], subnet: '24' }],
+    workers: [],
+  });
+}
+
 /** Prints what a person needs to try the API: URL, key, and copy-pasteable commands. */
 export function printWelcome(info: {
   apiUrl: string;
@@ -51,8 +64,8 @@ export function printWelcome(info: {
     '',
     'Try:',
     `  curl -s ${h} ${info.apiUrl}/api/v1/assets`,
-    `  curl -s ${h} ${info.apiUrl}/api/v1/assets/${info.assetIds[0] ?? '<id>'}`,
-    `  curl -s ${h} "${info.apiUrl}/api/v1/workflows?type=discovery"`,
+    `  curl -s ${h} -H 'Content-Type: application/json' ${info.apiUrl}/api/v1/clusters -d '${clusterBody(info)}'`,
+    `  curl -s ${h} "${info.apiUrl}/api/v1/workflows?type=cluster-provision"   # then GET /api/v1/workflows/<workflowId>`,
     '',
     'Ctrl-C stops everything.',
   ];

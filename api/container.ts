@@ -7,6 +7,7 @@ import { WorkflowIndexRepository } from '../db/workflow-index-repository.js';
 import { SiteRepository } from '../db/site-repository.js';
 import { AssetService } from './services/asset-service.js';
 import { ClusterService } from './services/cluster-service.js';
+import { ProvisionService } from './services/provision-service.js';
 import { SiteService } from './services/site-service.js';
 import { WorkflowService } from './services/workflow-service.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
@@ -58,6 +59,7 @@ export interface Container {
     assets: AssetService;
     workflows: WorkflowService;
     clusters: ClusterService;
+    provision: ProvisionService;
   };
   /** The agent bridge and boot-event relay (they need Temporal, so they are built on first use). */
   orchestration(): Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }>;
@@ -128,6 +130,7 @@ export function createContainer(options: {
   const assetService = new AssetService({
     assets: repositories.assets,
     sites: repositories.sites,
+    clusters: repositories.clusters,
     workflows: workflowService,
     secrets: secretBox,
     now,
@@ -155,6 +158,7 @@ export function createContainer(options: {
       assets: assetService,
       workflows: workflowService,
       clusters: clusterService,
+      provision: new ProvisionService({ assets: repositories.assets, clusters: clusterService }),
     },
     orchestration() {
       orchestration ??= temporal.get().then((client) => ({

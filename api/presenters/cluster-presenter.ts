@@ -3,6 +3,7 @@ import type { AssetDoc } from '../../db/asset-repository.js';
 import type { ClusterDoc } from '../../db/cluster-repository.js';
 import { ASSET_STATES } from '../../shared/asset-state.js';
 import { CLUSTER_STATUSES } from '../routes/clusters/schema.js';
+import type { ClusterPlan } from '../services/cluster-service.js';
 
 const dateTime = z.iso.datetime();
 
@@ -123,3 +124,35 @@ export const clusterPlanSchema = z.strictObject({
   problems: z.array(problemSchema),
 });
 export type ClusterPlanView = z.infer<typeof clusterPlanSchema>;
+
+/** Shapes a plan (of a cluster request or a standalone provision) for the dry-run answer. */
+export function presentClusterPlan(
+  plan: ClusterPlan,
+  request: { gateway: string; kubernetesVersion: string; talosVersion: string },
+): ClusterPlanView {
+  return {
+    dryRun: true,
+    valid: plan.problems.length === 0,
+    plan: {
+      name: plan.name,
+      siteId: plan.siteId,
+      gateway: request.gateway,
+      kubernetesVersion: request.kubernetesVersion,
+      talosVersion: request.talosVersion,
+      nodes: plan.nodes.map((n) => ({
+        field: n.field,
+        assetId: n.assetId,
+        role: n.role,
+        hostname: n.hostname,
+        ip: n.ip,
+        subnet: String(n.prefix),
+        installDisk: n.installDisk
+          ? { wwn: n.installDisk.wwn ?? null, serial: n.installDisk.serial ?? null, path: n.installDisk.path ?? null }
+          : null,
+        mac: n.mac,
+      })),
+      steps: plan.steps,
+    },
+    problems: plan.problems,
+  };
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '../../db/ids.js';
 import type { AssetDoc, AssetRepository } from '../../db/asset-repository.js';
+import type { ClusterRepository } from '../../db/cluster-repository.js';
 import type { SiteRepository } from '../../db/site-repository.js';
 import type { AssetState } from '../../shared/asset-state.js';
 import { ConflictError, NotFoundError, isRackpilotError } from '../../shared/errors.js';
@@ -33,6 +34,7 @@ export class AssetService {
     private readonly deps: {
       assets: AssetRepository;
       sites: SiteRepository;
+      clusters: ClusterRepository;
       workflows: WorkflowService;
       secrets: SecretBox;
       now: () => Date;
@@ -167,7 +169,8 @@ export class AssetService {
    * requests moves the asset to `wiping` and starts the workflow; the others get ASSET_BUSY.
    */
   async wipe(orgId: string, id: string, mode: WipeMethod): Promise<{ workflowId: string }> {
-    await this.get(orgId, id);
+    const asset = await this.get(orgId, id);
+    await this.assertNotClusterNode(asset);
     const workflowId = `wipe-${id}-${randomBytes(4).toString('hex')}`;
     await this.deps.assets.transition(id, 'startWipe', { workflowId, unset: ['lastError'] });
     try {
@@ -192,6 +195,25 @@ export class AssetService {
       throw err;
     }
     return { workflowId };
+  }
+
+  /**
+   * Throws 409 ASSET_IN_CLUSTER when the asset is a node of a cluster that still uses it: a
+   * node is wiped by deleting its cluster, never behind the cluster's back (DESIGN.md). Nodes of
+   * a failed cluster may be wiped (their compensation may have left them in error).
+   */
+  private async assertNotClusterNode(asset: AssetDoc): Promise<void> {
+    if (!asset.clusterId) return;
+    const cluster = await this.deps.clusters.collection.findOne(
+      { _id: asset.clusterId },
+      { projection: { status: 1, name: 1 } },
+    );
+    if (!cluster || cluster.status === 'failed' || cluster.status === 'deleted') return;
+    throw new ConflictError(
+      `Asset ${asset._id} is a node of cluster ${cluster.name} (${cluster.status}); delete the cluster to wipe its nodes`,
+      { assetId: asset._id, clusterId: asset.clusterId, clusterStatus: cluster.status, state: asset.state },
+      'ASSET_IN_CLUSTER',
+    );
   }
 
   /** Puts the asset into maintenance or takes it out (409 ASSET_BUSY when its state forbids it). */

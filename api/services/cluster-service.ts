@@ -10,6 +10,7 @@ import { clusterSecretContext } from '../../workflows/activities/cluster-activit
 import type { PageRequest } from '../repositories/database.js';
 import { isDuplicateKeyError, toMongoSort } from '../repositories/database.js';
 import type { ClusterNodeBody, CreateClusterBody } from '../routes/clusters/schema.js';
+import type { WorkflowType } from '../../db/workflow-index-repository.js';
 import type { WorkflowService } from './workflow-service.js';
 
 /** One thing wrong with a cluster request; `code` decides the status when it is not a dry run. */
@@ -48,6 +49,9 @@ export const CLUSTER_CREATE_STEPS = [
   'Fetch kubeconfig',
   'Mark ready',
 ];
+
+/** Clusters whose create workflow is still at work. */
+const CREATING: readonly ClusterStatus[] = ['pending', 'provisioning', 'bootstrapping'];
 
 /** Clusters whose nodes still hold their IPs and assets. */
 const LIVE: readonly ClusterStatus[] = ['pending', 'provisioning', 'bootstrapping', 'ready', 'failed', 'deleting'];
@@ -164,9 +168,15 @@ export class ClusterService {
         invalid(`${field}.installDisk`, 'name a wwn, serial or path');
         return null;
       }
+      const problem = asset?.inventory ? unknownDisk(asset, node.installDisk) : null;
+      if (problem) invalid(`${field}.installDisk`, problem);
       return { ...(wwn ? { wwn } : {}), ...(serial ? { serial } : {}), ...(path ? { path } : {}) };
     }
-    if (node.diskDevice !== undefined) return { path: node.diskDevice };
+    if (node.diskDevice !== undefined) {
+      const problem = asset?.inventory ? unknownDisk(asset, { path: node.diskDevice }) : null;
+      if (problem) invalid(`${field}.diskDevice`, problem);
+      return { path: node.diskDevice };
+    }
     if (!asset) return null;
     const disks = (asset.inventory?.disks ?? []).filter((d) => d.type === 'disk' && (d.serial || d.wwn));
     const disk = disks.find((d) => !d.rotational);
@@ -239,7 +249,11 @@ export class ClusterService {
    * Creates a cluster: every check of `plan` must pass; all assets are reserved (or none), the
    * cluster is stored `pending` and `clusterCreate` is started. Nothing is left behind on failure.
    */
-  async create(orgId: string, body: CreateClusterBody): Promise<{ cluster: ClusterDoc; workflowId: string }> {
+  async create(
+    orgId: string,
+    body: CreateClusterBody,
+    options: { indexType?: WorkflowType; assetId?: string } = {},
+  ): Promise<{ cluster: ClusterDoc; workflowId: string }> {
     const plan = await this.plan(orgId, body);
     throwFor(plan.problems);
     const id = newId('clu');
@@ -308,10 +322,10 @@ export class ClusterService {
       await this.deps.workflows.start({
         orgId,
         workflowType: 'clusterCreate',
-        indexType: 'cluster-provision',
+        indexType: options.indexType ?? 'cluster-provision',
         workflowId,
         args: [{ clusterId: id }],
-        target: { clusterId: id },
+        target: { clusterId: id, ...(options.assetId ? { assetId: options.assetId } : {}) },
       });
     } catch (err) {
       await this.deps.workflows.forget(workflowId);
@@ -351,22 +365,37 @@ export class ClusterService {
     return new Map(assets.map((a) => [a._id, a]));
   }
 
-  /** Starts `clusterDelete` (wipes and releases every node); 409 CLUSTER_BUSY when already deleting or deleted. */
+  /**
+   * Starts `clusterDelete` (wipes and releases every node); 409 CLUSTER_BUSY when already deleting
+   * or deleted. A cluster still being created has its create workflow cancelled first: the
+   * delete waits for that run's compensation, then wipes whatever is still attached.
+   */
   async delete(orgId: string, id: string): Promise<{ workflowId: string }> {
     const cluster = await this.get(orgId, id);
-    if (cluster.status === 'deleting' || cluster.status === 'deleted')
-      throw new ConflictError(
-        `Cluster ${id} is ${cluster.status}`,
+    const workflowId = `cluster-delete-${id}`;
+    const busy = () =>
+      new ConflictError(
+        `Cluster ${id} is ${cluster.status === 'deleted' ? 'deleted' : 'being deleted'}`,
         { clusterId: id, status: cluster.status, workflowId: cluster.workflowId ?? null },
         'CLUSTER_BUSY',
       );
-    const workflowId = `cluster-delete-${id}`;
+    if (cluster.status === 'deleting' || cluster.status === 'deleted') throw busy();
+    if (cluster.workflowId === workflowId && (await this.deps.workflows.isRunning(orgId, workflowId))) throw busy();
+    let awaitWorkflowId: string | undefined;
+    if (CREATING.includes(cluster.status) && cluster.workflowId) {
+      awaitWorkflowId = cluster.workflowId;
+      await this.deps.workflows.cancel(orgId, awaitWorkflowId).catch((err: unknown) => {
+        // Finished in the meantime: nothing to stop.
+        if (!(isRackpilotError(err) && (err.code === 'WORKFLOW_FINISHED' || err.code === 'WORKFLOW_NOT_FOUND')))
+          throw err;
+      });
+    }
     await this.deps.workflows.start({
       orgId,
       workflowType: 'clusterDelete',
       indexType: 'cluster-delete',
       workflowId,
-      args: [{ clusterId: id }],
+      args: [{ clusterId: id, ...(awaitWorkflowId ? { awaitWorkflowId } : {}) }],
       target: { clusterId: id },
     });
     await this.deps.clusters.update(id, { workflowId });
@@ -400,6 +429,29 @@ function throwFor(problems: ClusterProblem[]): void {
   if (notFound) throw new NotFoundError(notFound.message, { fields }, 'ASSET_NOT_FOUND');
   const first = problems[0]!;
   throw new ConflictError(first.message, { fields }, first.code);
+}
+
+/**
+ * Why a requested install disk does not name one disk of the asset's inventory (null when it
+ * does): Talos must never install on a disk other than the one the operator meant.
+ */
+function unknownDisk(asset: AssetDoc, want: { wwn?: string; serial?: string; path?: string }): string | null {
+  const bare = (wwn: string) => wwn.toLowerCase().replace(/^0x|^eui\.|^naa\./, '');
+  const disks = (asset.inventory?.disks ?? []).filter((d) => d.type === 'disk');
+  const matches = disks.filter(
+    (d) =>
+      (want.serial === undefined || d.serial === want.serial) &&
+      (want.wwn === undefined || (d.wwn !== null && bare(d.wwn) === bare(want.wwn))) &&
+      (want.path === undefined || d.path === want.path),
+  );
+  if (matches.length === 1) return null;
+  const named = Object.entries(want)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const known = disks.map((d) => `${d.path} (serial ${d.serial ?? '-'}, wwn ${d.wwn ?? '-'})`).join('; ');
+  return matches.length === 0
+    ? `asset ${asset._id} has no disk with ${named}; its disks: ${known || 'none'}`
+    : `${named} matches ${matches.length} disks of asset ${asset._id}; name it by serial or WWN`;
 }
 
 function macOf(asset: AssetDoc): string | null {

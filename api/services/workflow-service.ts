@@ -122,6 +122,12 @@ export class WorkflowService {
     }
   }
 
+  /** True when the organization's run is indexed as pending or running. */
+  async isRunning(orgId: string, id: string): Promise<boolean> {
+    const doc = await this.deps.workflows.get(id);
+    return doc !== null && doc.orgId === orgId && !FINISHED.includes(doc.status);
+  }
+
   /** Asks Temporal to cancel the run (the workflow compensates and records `cancelled`). */
   async cancel(orgId: string, id: string): Promise<WorkflowDoc> {
     const doc = await this.get(orgId, id);

@@ -97,6 +97,13 @@ describe('generateMachineConfigs', () => {
     expect(at(doc, 'cluster.token')).toBe(bundle.secrets.bootstrapToken);
   });
 
+  it('schedules workloads on control planes only when the cluster has no workers (a standalone machine)', () => {
+    expect(at(docs['cp-1'], 'cluster.allowSchedulingOnControlPlanes')).toBeUndefined();
+    const sample = sampleClusterInput();
+    const alone = generateMachineConfigs({ ...sample, nodes: [sample.nodes[0]!] }, bundle);
+    expect(at(parse(alone[0]!.yaml), 'cluster.allowSchedulingOnControlPlanes')).toBe(true);
+  });
+
   it("applies a node's patches by strategic merge", () => {
     expect(at(docs['worker-1'], 'machine.nodeLabels')).toEqual({ 'rackpilot.io/rack': 'r1' });
     expect(at(docs['cp-1'], 'machine.nodeLabels')).toEqual({

@@ -134,6 +134,9 @@ function clusterSection(node: Node, input: ValidatedClusterInput, bundle: TalosS
     },
     token: bundle.secrets.bootstrapToken,
     ...(controlPlane ? controlPlaneComponents(input, bundle) : { ca: pemCertOnly(bundle.certs.k8s) }),
+    // Without workers nothing could run anywhere: a control-plane-only cluster (a standalone
+    // machine among them) schedules workloads on its control planes.
+    ...(controlPlane && !input.nodes.some((n) => n.role === 'worker') ? { allowSchedulingOnControlPlanes: true } : {}),
     discovery: { enabled: true, registries: { kubernetes: { disabled: true }, service: {} } },
   };
 }

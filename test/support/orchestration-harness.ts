@@ -17,6 +17,14 @@ import { freshDatabase, temporalAddress, uniqueName } from './services.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
+/**
+ * The payload encryption of test runs, with a fixed test-only key: histories recorded from these
+ * runs hold encrypted payloads, and the replay test must be able to open them.
+ */
+export function historyDataConverter() {
+  return rackpilotDataConverter(Buffer.alloc(32, 'rackpilot-recorded-histories'));
+}
+
 /** Bundles the product's workflows once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
@@ -43,7 +51,7 @@ export async function startOrchestration() {
   await ensureWorkerIndexes(database.db);
   const log = createLogger('test', { level: 'silent' });
   const connection = await Connection.connect({ address: temporalAddress() });
-  const dataConverter = rackpilotDataConverter(randomBytes(32));
+  const dataConverter = historyDataConverter();
   const client = new Client({ connection, dataConverter });
   const taskQueue = uniqueName('orch');
   const jobs = new AgentJobRepository(database.db);

@@ -91,10 +91,19 @@ export function createClusterActivities(deps: {
       };
     },
 
-    /** The asset ids of a cluster's nodes. */
+    /**
+     * The asset ids of a cluster's nodes that still belong to it. A node that a failed or
+     * cancelled creation already wiped or released (its `clusterId` is gone) is clean: wiping it
+     * again would only cost time.
+     */
     async clusterNodes(clusterId: string): Promise<string[]> {
       const cluster = await guard(() => deps.clusters.get(clusterId));
-      return cluster.nodes.map((n) => n.assetId);
+      const ids = cluster.nodes.map((n) => n.assetId);
+      const attached = await deps.assets.collection
+        .find({ _id: { $in: ids }, clusterId }, { projection: { _id: 1 } })
+        .toArray();
+      const still = new Set(attached.map((a) => a._id));
+      return ids.filter((id) => still.has(id));
     },
 
     async setClusterStatus(

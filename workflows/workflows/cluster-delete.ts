@@ -1,14 +1,42 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import type { WorkflowIndexActivities } from '../activities/workflow-index-activities.js';
 import type { MachineTimings } from './asset-steps.js';
 import { clusterActivities, wipeAssets } from './cluster-steps.js';
 import { failureMessage, failureReason, Runbook } from './runbook.js';
 
 export interface ClusterDeleteInput {
   clusterId: string;
+  /** The cluster's create workflow, cancelled by the API and still compensating: waited for first. */
+  awaitWorkflowId?: string;
   timings?: Partial<MachineTimings>;
 }
 
 const STEPS = ['Mark deleting', 'Wipe nodes', 'Mark deleted'] as const;
+const STOP_CREATION = 'Stop cluster creation';
+
+const { workflowStatus } = proxyActivities<WorkflowIndexActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+/** How long the creation's compensation (wiping what it touched) may take before the delete gives up. */
+const CREATION_STOP_TIMEOUT_MS = 60 * 60 * 1000;
+
+/** Waits until the cancelled create workflow has recorded its end (compensation included). */
+async function creationStopped(workflowId: string): Promise<void> {
+  const deadline = Date.now() + CREATION_STOP_TIMEOUT_MS;
+  for (;;) {
+    const status = await workflowStatus(workflowId);
+    if (status === null || status === 'completed' || status === 'failed' || status === 'cancelled') return;
+    if (Date.now() > deadline)
+      throw ApplicationFailure.create({
+        type: 'CreationNotStopped',
+        message: `${workflowId} was still ${status} after ${CREATION_STOP_TIMEOUT_MS / 60_000} min`,
+        nonRetryable: true,
+      });
+    await sleep('2 seconds');
+  }
+}
 
 /**
  * Deletes a cluster the way a cluster delete should: every node is wiped (verified, per-disk
@@ -16,8 +44,13 @@ const STEPS = ['Mark deleting', 'Wipe nodes', 'Mark deleted'] as const;
  */
 export async function clusterDelete(input: ClusterDeleteInput): Promise<{ clusterId: string; wiped: number }> {
   const { clusterId } = input;
-  const runbook = new Runbook(STEPS);
+  // Only runs that were asked to wait plan the extra step: recorded histories of the others replay unchanged.
+  const runbook = new Runbook(input.awaitWorkflowId ? [STOP_CREATION, ...STEPS] : STEPS);
   try {
+    if (input.awaitWorkflowId) {
+      const creation = input.awaitWorkflowId;
+      await runbook.step(STOP_CREATION, () => creationStopped(creation));
+    }
     const plan = await runbook.step('Mark deleting', async () => {
       await clusterActivities.setClusterStatus(
         clusterId,

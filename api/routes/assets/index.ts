@@ -6,6 +6,7 @@ import { listBody, listSchema, paginate } from '../../http/paginate.js';
 import { authOf } from '../../http/state.js';
 import { fieldProblems } from '../../http/validate.js';
 import { assetSchema, presentAsset } from '../../presenters/asset-presenter.js';
+import { clusterPlanSchema, presentClusterPlan } from '../../presenters/cluster-presenter.js';
 import { workflowAcceptedSchema } from '../../presenters/workflow-presenter.js';
 import type { RouteModule } from '../index.js';
 import {
@@ -15,6 +16,8 @@ import {
   listAssetsQuery,
   maintenanceBody,
   parseLabelFilter,
+  provisionAssetBody,
+  provisionAssetQuery,
   updateAssetBody,
   wipeAssetBody,
 } from './schema.js';
@@ -24,6 +27,11 @@ const readers = ['admin', 'operator', 'viewer'] as const;
 const writers = ['admin', 'operator'] as const;
 
 const createdAssetSchema = assetSchema.extend({ workflowId: z.string().describe('The discovery workflow') });
+
+const provisionAcceptedSchema = workflowAcceptedSchema.extend({
+  clusterId: z.string().describe('The single-node cluster of type standalone that the machine belongs to'),
+  status: z.literal('pending'),
+});
 
 const bulkResultSchema = z.strictObject({
   index: z.number().int().min(0),
@@ -203,6 +211,37 @@ export const assetRoutes: RouteModule = ({ container, route }) => {
       errors: [404, 409, 503],
     },
     async (ctx, { params, body }) => reply(202, await assets().wipe(authOf(ctx).orgId, params.id, body.mode)),
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/api/v1/assets/:id/provision',
+      operationId: 'provisionAsset',
+      summary: 'Install Talos on an available asset (os-provision workflow)',
+      description:
+        'The machine becomes a single-node Talos cluster of type `standalone` whose control plane runs workloads; its kubeconfig is served by `GET /api/v1/clusters/{clusterId}/kubeconfig` once ready, and deleting that cluster wipes the machine. `?dryRun=true` answers 200 with the plan and every problem, changing nothing.',
+      tags,
+      roles: writers,
+      request: { params: assetParams, query: provisionAssetQuery, body: provisionAssetBody },
+      audit: { action: 'asset.provision', targetType: 'asset' },
+      responses: {
+        200: { description: 'Dry run: the plan and every problem', schema: clusterPlanSchema },
+        202: { description: 'Provisioning started', schema: provisionAcceptedSchema },
+      },
+      errors: [404, 409, 503],
+    },
+    async (ctx, { params, query, body }) => {
+      const orgId = authOf(ctx).orgId;
+      const provision = container.services.provision;
+      if (query.dryRun === 'true') {
+        const { plan, request } = await provision.plan(orgId, params.id, body);
+        return reply(200, presentClusterPlan(plan, request));
+      }
+      const { cluster, workflowId } = await provision.provision(orgId, params.id, body);
+      audit(ctx, { action: 'asset.provision', target: { type: 'asset', id: params.id } });
+      return reply(202, { workflowId, clusterId: cluster._id, status: 'pending' as const });
+    },
   );
 
   route(

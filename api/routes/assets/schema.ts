@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ASSET_STATES } from '../../../shared/asset-state.js';
 import { wipeMethodSchema } from '../../../shared/wipe-report.js';
 import { listQuery } from '../../http/paginate.js';
+import { devicePath, dnsLabel, installDiskSelector, prefixLength } from '../clusters/schema.js';
 
 const dnsName = z
   .string()
@@ -77,6 +78,44 @@ export const updateAssetBody = z
 
 /** Body of `POST /api/v1/assets/{id}/wipe`. */
 export const wipeAssetBody = z.strictObject({ mode: wipeMethodSchema.describe('quick | secure') });
+
+/** Body of `POST /api/v1/assets/{id}/provision`: a standalone Talos machine (a single-node cluster). */
+export const provisionAssetBody = z.strictObject({
+  os: z.literal('talos').describe('The only OS Rackpilot installs'),
+  version: z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+$/, 'must be a Talos version like v1.10.6')
+    .default('v1.10.6')
+    .describe('Talos version'),
+  installDisk: z
+    .union([devicePath, installDiskSelector])
+    .optional()
+    .describe("A path under /dev/ or {wwn|serial|path}; defaults to the inventory's first non-rotational disk"),
+  network: z
+    .strictObject(
+      { ip: z.ipv4(), subnet: prefixLength, gateway: z.ipv4() },
+      {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'a static address is required: {ip, subnet, gateway} (Rackpilot hands out no DHCP leases)'
+            : undefined,
+      },
+    )
+    .describe("The machine's static address"),
+  hostname: dnsLabel.optional(),
+  name: dnsLabel.optional().describe('Name of the single-node cluster; defaults to <hostname or "talos">-<random>'),
+  dns: z
+    .array(z.union([z.ipv4(), z.ipv6()]))
+    .max(10)
+    .optional(),
+  ntp: z.array(z.string().min(1).max(253)).max(10).optional(),
+  kubernetesVersion: z.string().max(32).default('1.33.3'),
+});
+export type ProvisionAssetBody = z.infer<typeof provisionAssetBody>;
+
+export const provisionAssetQuery = z.strictObject({
+  dryRun: z.enum(['true', 'false']).optional().describe('true: validate and return the plan, change nothing'),
+});
 
 /** Body of `POST /api/v1/assets/{id}/maintenance`. */
 export const maintenanceBody = z.strictObject({ enabled: z.boolean() });

@@ -3,7 +3,12 @@ import { audit } from '../../http/audit.js';
 import { reply } from '../../http/define-route.js';
 import { listBody, listSchema, paginate } from '../../http/paginate.js';
 import { authOf } from '../../http/state.js';
-import { clusterPlanSchema, clusterSchema, presentCluster } from '../../presenters/cluster-presenter.js';
+import {
+  clusterPlanSchema,
+  clusterSchema,
+  presentCluster,
+  presentClusterPlan,
+} from '../../presenters/cluster-presenter.js';
 import { workflowAcceptedSchema } from '../../presenters/workflow-presenter.js';
 import type { RouteModule } from '../index.js';
 import { clusterParams, createClusterBody, createClusterQuery, listClustersQuery } from './schema.js';
@@ -39,36 +44,7 @@ export const clusterRoutes: RouteModule = ({ container, route }) => {
     async (ctx, { query, body }) => {
       const orgId = authOf(ctx).orgId;
       if (query.dryRun === 'true') {
-        const plan = await clusters().plan(orgId, body);
-        return reply(200, {
-          dryRun: true as const,
-          valid: plan.problems.length === 0,
-          plan: {
-            name: plan.name,
-            siteId: plan.siteId,
-            gateway: body.gateway,
-            kubernetesVersion: body.kubernetesVersion,
-            talosVersion: body.talosVersion,
-            nodes: plan.nodes.map((n) => ({
-              field: n.field,
-              assetId: n.assetId,
-              role: n.role,
-              hostname: n.hostname,
-              ip: n.ip,
-              subnet: String(n.prefix),
-              installDisk: n.installDisk
-                ? {
-                    wwn: n.installDisk.wwn ?? null,
-                    serial: n.installDisk.serial ?? null,
-                    path: n.installDisk.path ?? null,
-                  }
-                : null,
-              mac: n.mac,
-            })),
-            steps: plan.steps,
-          },
-          problems: plan.problems,
-        });
+        return reply(200, presentClusterPlan(await clusters().plan(orgId, body), body));
       }
       const { cluster, workflowId } = await clusters().create(orgId, body);
       audit(ctx, { action: 'cluster.create', target: { type: 'cluster', id: cluster._id } });

@@ -1,29 +1,36 @@
 import { z } from 'zod';
 import { listQuery } from '../../http/paginate.js';
 
-const dnsLabel = z
+/** A lower-case DNS label (cluster names, hostnames). */
+export const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label (a-z, 0-9, -; at most 63)');
 const assetId = z.string().regex(/^ast_[0-9a-f]{16}$/, 'must be an asset id');
 const DISK_ID = /^[A-Za-z0-9._:-]+$/;
-const devicePath = z.string().regex(/^\/dev\/[A-Za-z0-9._:/-]+$/, 'must be a path under /dev/');
+/** A block device path under /dev/. */
+export const devicePath = z.string().regex(/^\/dev\/[A-Za-z0-9._:/-]+$/, 'must be a path under /dev/');
+
+/** A subnet as Colony writes it: a prefix length, `"24"` or `24`. */
+export const prefixLength = z
+  .union([z.string().regex(/^\d{1,2}$/, 'must be a prefix length such as "24"'), z.number().int()])
+  .transform((v) => Number(v))
+  .pipe(z.number().int().min(1).max(32))
+  .describe('Prefix length, e.g. "24"');
+
+/** Which disk Talos installs to: by WWN or serial (stable across reboots), or by path. */
+export const installDiskSelector = z.strictObject({
+  wwn: z.string().regex(DISK_ID, 'must be a WWN without glob characters').optional(),
+  serial: z.string().regex(DISK_ID, 'must be a serial without glob characters').optional(),
+  path: devicePath.optional(),
+});
 
 /** One node of `POST /api/v1/clusters` (Colony's `{ assetId, ip, subnet }` plus optional overrides). */
 const clusterNodeBody = z.strictObject({
   assetId,
   ip: z.ipv4(),
-  subnet: z
-    .union([z.string().regex(/^\d{1,2}$/, 'must be a prefix length such as "24"'), z.number().int()])
-    .transform((v) => Number(v))
-    .pipe(z.number().int().min(1).max(32))
-    .describe('Prefix length, e.g. "24"'),
+  subnet: prefixLength,
   hostname: dnsLabel.optional(),
-  installDisk: z
-    .strictObject({
-      wwn: z.string().regex(DISK_ID, 'must be a WWN without glob characters').optional(),
-      serial: z.string().regex(DISK_ID, 'must be a serial without glob characters').optional(),
-      path: devicePath.optional(),
-    })
+  installDisk: installDiskSelector
     .optional()
     .describe("Defaults to the inventory's first non-rotational disk, by serial/WWN"),
   diskDevice: devicePath.optional().describe('Colony: install disk by device path'),

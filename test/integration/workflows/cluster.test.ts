@@ -172,4 +172,62 @@ describe('the cluster workflows', () => {
     for (const node of nodes) expect((await h.assets.get(node.assetId)).state).toBe('available');
     expect(agent.seen.filter((j) => j.kind === 'ssh.wipe')).toHaveLength(2);
   });
+
+  it('deletes a cluster still being created: cancels the creation, waits for its compensation, wipes each node once', async () => {
+    const { clusterId, macs, nodes } = await reservedCluster(h, 2);
+    // The second node never boots, so the creation stays in "Provision nodes" until cancelled.
+    const agent = new FakeAgent(h.bridge, 'site_test', rack(h, macs, new Set([nodes[1]!.mac!]))).start();
+    const createId = uniqueName('cluster');
+    const deleteId = uniqueName('delete');
+    const slow = { heartbeatTimeout: '3 seconds', bootTimeout: '5 minutes' };
+    try {
+      await h.workflows.recordStart({
+        _id: createId,
+        orgId: 'org_test',
+        type: 'cluster-provision',
+        target: { clusterId },
+      });
+      await h.workflows.recordStart({
+        _id: deleteId,
+        orgId: 'org_test',
+        type: 'cluster-delete',
+        target: { clusterId },
+      });
+      const create = await h.client.workflow.start('clusterCreate', {
+        taskQueue: h.taskQueue,
+        workflowId: createId,
+        args: [{ clusterId, timings: slow }],
+      });
+      await expect
+        .poll(async () => (await h.assets.get(nodes[0]!.assetId)).state, { timeout: 30_000 })
+        .toBe('provisioned');
+      await create.cancel();
+      await h.client.workflow.execute('clusterDelete', {
+        taskQueue: h.taskQueue,
+        workflowId: deleteId,
+        args: [{ clusterId, awaitWorkflowId: createId, timings: fast }],
+      });
+      await recordHistory(h.client.workflow.getHandle(deleteId), 'cluster-delete-after-cancel');
+    } finally {
+      await agent.stop();
+    }
+    expect((await h.workflows.get(createId))?.status).toMatch(/^(failed|cancelled)$/);
+    const deletion = await h.workflows.get(deleteId);
+    expect(deletion?.status).toBe('completed');
+    expect(deletion?.steps.map((s) => [s.name, s.status])).toEqual([
+      ['Stop cluster creation', 'completed'],
+      ['Mark deleting', 'completed'],
+      ['Wipe nodes', 'completed'],
+      ['Mark deleted', 'completed'],
+    ]);
+    expect((await h.clusters.get(clusterId)).status).toBe('deleted');
+    for (const node of nodes) {
+      const asset = await h.assets.get(node.assetId);
+      expect(asset.state).toBe('available');
+      expect(asset.clusterId).toBeUndefined();
+    }
+    // The creation's compensation wiped both touched nodes; the delete found nothing left to wipe.
+    expect(agent.seen.filter((j) => j.kind === 'ssh.wipe')).toHaveLength(2);
+    expect(agent.errors).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { recordedHistories } from '../../support/histories.js';
-import { workflowBundle } from '../../support/orchestration-harness.js';
+import { historyDataConverter, workflowBundle } from '../../support/orchestration-harness.js';
 
 // Temporal replays every workflow from its history after a worker restart; a code change that
 // alters the commands an existing history recorded breaks running workflows. These recorded
@@ -16,7 +16,11 @@ describe('recorded workflow histories', () => {
 
   for (const { name, workflowId, history } of histories) {
     it(`replays ${name} deterministically`, async () => {
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
+      await Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle(), dataConverter: historyDataConverter() },
+        history,
+        workflowId,
+      );
     });
   }
 });

@@ -20,6 +20,8 @@ export interface AgentJobDoc {
   /** Secret handed to the claiming agent; every later call must present it. */
   claimToken?: string;
   claimedAt?: Date;
+  /** When the agent's completion or failure was recorded. */
+  finishedAt?: Date;
   leaseUntil?: Date;
   progress?: unknown;
   logs: string[];
@@ -59,10 +61,12 @@ export class AgentJobRepository {
     job: Pick<AgentJobDoc, 'siteId' | 'kind' | 'payload' | 'taskToken' | 'activityKey' | 'workflowId' | 'attempt'>,
   ): Promise<AgentJobDoc> {
     const at = this.now();
-    await this.jobs.updateMany(
-      { activityKey: job.activityKey, attempt: { $lt: job.attempt }, state: { $in: ['queued', 'claimed'] } },
-      { $set: { state: 'withdrawn', withdrawnReason: 'superseded by a retry', updatedAt: at } },
-    );
+    // Only a retry has earlier attempts to withdraw: a first attempt costs no write here.
+    if (job.attempt > 1)
+      await this.jobs.updateMany(
+        { activityKey: job.activityKey, attempt: { $lt: job.attempt }, state: { $in: ['queued', 'claimed'] } },
+        { $set: { state: 'withdrawn', withdrawnReason: 'superseded by a retry', updatedAt: at } },
+      );
     const doc: AgentJobDoc = { _id: newId('job'), ...job, state: 'queued', logs: [], createdAt: at, updatedAt: at };
     try {
       await this.jobs.insertOne(doc);
@@ -81,29 +85,38 @@ export class AgentJobRepository {
    * (one agent runs several) never get the same job: a unique claim document decides.
    */
   async claimNext(siteId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<AgentJobDoc | null> {
-    const filter: Record<string, unknown> = { siteId, state: 'queued' };
-    if (kinds && kinds.length > 0) filter.kind = { $in: kinds };
-    const candidates = await this.jobs.find(filter).sort({ createdAt: 1 }).limit(5).toArray();
-    for (const candidate of candidates) {
-      const claimToken = randomBytes(16).toString('hex');
-      if (!(await claimOnce(this.claims, candidate._id, claimToken, undefined, this.now))) continue;
-      const at = this.now();
-      const claimed = await this.jobs.findOneAndUpdate(
-        { _id: candidate._id, state: 'queued' },
-        {
-          $set: {
-            state: 'claimed',
-            claimToken,
-            claimedAt: at,
-            leaseUntil: new Date(at.getTime() + leaseMs),
-            updatedAt: at,
-          },
-        },
-        { returnDocument: 'after' },
-      );
+    for (const candidate of await this.queued(siteId, 5, kinds)) {
+      const claimed = await this.claimQueued(candidate._id, leaseMs);
       if (claimed) return claimed;
     }
     return null;
+  }
+
+  /** Up to `limit` queued jobs of `siteId`, oldest first (candidates: claiming decides who gets one). */
+  queued(siteId: string, limit: number, kinds?: readonly JobKind[]): Promise<AgentJobDoc[]> {
+    const filter: Record<string, unknown> = { siteId, state: 'queued' };
+    if (kinds && kinds.length > 0) filter.kind = { $in: kinds };
+    return this.jobs.find(filter).sort({ createdAt: 1 }).limit(limit).toArray();
+  }
+
+  /** Claims one queued job for the caller, or returns null when another claimant got it first. */
+  async claimQueued(jobId: string, leaseMs: number): Promise<AgentJobDoc | null> {
+    const claimToken = randomBytes(16).toString('hex');
+    if (!(await claimOnce(this.claims, jobId, claimToken, undefined, this.now))) return null;
+    const at = this.now();
+    return this.jobs.findOneAndUpdate(
+      { _id: jobId, state: 'queued' },
+      {
+        $set: {
+          state: 'claimed',
+          claimToken,
+          claimedAt: at,
+          leaseUntil: new Date(at.getTime() + leaseMs),
+          updatedAt: at,
+        },
+      },
+      { returnDocument: 'after' },
+    );
   }
 
   /** The job, if it belongs to `siteId` (another site's job is indistinguishable from none). */
@@ -137,9 +150,10 @@ export class AgentJobRepository {
     outcome: { state: 'completed'; result: unknown } | { state: 'failed'; failure: JobFailure },
   ): Promise<AgentJobDoc | null> {
     const set = outcome.state === 'completed' ? { result: outcome.result } : { failure: outcome.failure };
+    const at = this.now();
     return this.jobs.findOneAndUpdate(
       { _id: jobId, state: 'claimed', claimToken },
-      { $set: { ...set, state: outcome.state, updatedAt: this.now() } },
+      { $set: { ...set, state: outcome.state, finishedAt: at, updatedAt: at } },
       { returnDocument: 'after' },
     );
   }

@@ -31,6 +31,9 @@ export interface AgentDaemonOptions extends Omit<JobRunnerDeps, 'api' | 'heartbe
   metrics?: AgentMetrics;
 }
 
+/** At most this many long-polls run at once, whatever the concurrency. */
+const MAX_CLAIM_LOOPS = 8;
+
 /** Thrown by `start()` when the agent has neither a saved credential nor an enrollment token. */
 export class NotEnrolledError extends Error {
   constructor(credentialFile: string) {
@@ -44,7 +47,14 @@ export class AgentDaemon {
   private readonly running = new Map<string, RunningJob>();
   private readonly stopping = new AbortController();
   private loops: Promise<void>[] = [];
-  private slotFreed: (() => void) | undefined;
+  /** Claim loops waiting for a free slot. */
+  private readonly slotFreed: (() => void)[] = [];
+  /** Claims in flight. */
+  private claiming = 0;
+  /** Claim loops waiting for the API to answer again. */
+  private readonly recovered: (() => void)[] = [];
+  /** Shared by the claim loops: consecutive failed claim periods and when to try again. */
+  private claimBackoff = { failures: 0, retryAt: 0 };
   registration: AgentRegistration | undefined;
 
   constructor(private readonly options: AgentDaemonOptions) {}
@@ -74,7 +84,10 @@ export class AgentDaemon {
     }
     api.setApiKey(registration.apiKey);
     this.registration = registration;
-    this.loops = [this.heartbeatLoop(), this.claimLoop()];
+    // Several long-polls at once: a burst of jobs (a rack discovered at once) is taken in one
+    // round trip each instead of one after another; the API serves them with one query per tick.
+    const claimers = Math.min(this.options.concurrency, MAX_CLAIM_LOOPS);
+    this.loops = [this.heartbeatLoop(), ...Array.from({ length: claimers }, (_, i) => this.claimLoop(i))];
     return registration;
   }
 
@@ -86,7 +99,7 @@ export class AgentDaemon {
     if (this.stopping.signal.aborted) return;
     this.options.logger.info({ runningJobs: this.running.size, graceMs }, 'agent stopping');
     this.stopping.abort(new Error('agent stopping'));
-    this.slotFreed?.();
+    for (const wake of [...this.slotFreed.splice(0), ...this.recovered.splice(0)]) wake();
     const jobs = [...this.running.values()];
     const all = Promise.all(jobs.map((j) => j.done));
     const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
@@ -114,27 +127,46 @@ export class AgentDaemon {
     }
   }
 
-  private async claimLoop(): Promise<void> {
+  private async claimLoop(index: number): Promise<void> {
     const signal = this.stopping.signal;
-    let failures = 0;
     while (!signal.aborted) {
-      if (this.running.size >= this.options.concurrency) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+      // While the API fails, only the first loop probes it; the others wait until it answers again.
+      if (index > 0 && this.claimBackoff.failures > 0) {
+        await new Promise<void>((resolve) => this.recovered.push(resolve));
         continue;
       }
+      // A claim in flight holds a slot: the loops together never run more than `concurrency` jobs.
+      if (this.running.size + this.claiming >= this.options.concurrency) {
+        await new Promise<void>((resolve) => this.slotFreed.push(resolve));
+        continue;
+      }
+      const wait = this.claimBackoff.retryAt - Date.now();
+      if (wait > 0) {
+        await sleep(wait, signal).catch(() => undefined);
+        continue;
+      }
+      this.claiming += 1;
       try {
         const job = await this.options.api.claim({ waitSeconds: this.options.claimWaitSeconds }, signal);
-        failures = 0;
+        if (this.claimBackoff.failures > 0) {
+          this.claimBackoff = { failures: 0, retryAt: 0 };
+          for (const wake of this.recovered.splice(0)) wake();
+        }
         if (job) this.launch(job);
       } catch (err) {
         if (signal.aborted) return;
-        failures += 1;
-        const delayMs = backoffDelay(this.backoff, failures);
-        this.options.logger.warn(
-          { err: { message: (err as Error).message }, delayMs, failures },
-          'job claim failed; backing off',
-        );
-        await sleep(delayMs, signal).catch(() => undefined);
+        // Loops failing at once count as one failure: the delay grows per period, not per loop.
+        if (Date.now() >= this.claimBackoff.retryAt) {
+          const failures = this.claimBackoff.failures + 1;
+          const delayMs = backoffDelay(this.backoff, failures);
+          this.claimBackoff = { failures, retryAt: Date.now() + delayMs };
+          this.options.logger.warn(
+            { err: { message: (err as Error).message }, delayMs, failures },
+            'job claim failed; backing off',
+          );
+        }
+      } finally {
+        this.claiming -= 1;
       }
     }
   }
@@ -144,8 +176,7 @@ export class AgentDaemon {
     this.running.set(job.id, runner);
     void runner.done.finally(() => {
       this.running.delete(job.id);
-      this.slotFreed?.();
-      this.slotFreed = undefined;
+      for (const wake of this.slotFreed.splice(0)) wake();
     });
   }
 

@@ -49,6 +49,10 @@ export async function startTemporalServer(binary: string, dataDir: string): Prom
         join(dataDir, 'temporal.sqlite'),
         '--log-level',
         'warn',
+        // The worker runs the workflow's next activity straight from the workflow task's answer
+        // (no matching round trip); the SDK asks for it by default, the server must allow it.
+        '--dynamic-config-value',
+        'system.enableActivityEagerExecution=true',
       ],
       { logFile: join(dataDir, 'temporal.log') },
     );

@@ -4,6 +4,7 @@ import type { ClusterDoc, ClusterRepository, ClusterStatus } from '../../db/clus
 import { isRackpilotError } from '../../shared/errors.js';
 import { FailureTypes } from '../../shared/failure-types.js';
 import type { SecretBox } from '../../shared/secret-box.js';
+import type { CryptoSource } from '../../shared/talos/crypto-source.js';
 import {
   generateAdminKubeconfig,
   generateMachineConfigs,
@@ -54,6 +55,8 @@ export function createClusterActivities(deps: {
   assets: AssetRepository;
   secrets: SecretBox;
   now?: () => Date;
+  /** Keys and randomness of new clusters (the worker passes a KeyPool; default: generated on demand). */
+  cryptoSource?: CryptoSource;
 }) {
   const now = deps.now ?? (() => new Date());
   return {
@@ -66,7 +69,10 @@ export function createClusterActivities(deps: {
       if (!cluster.secrets) {
         const input = talosInputOf(cluster);
         const validated = validateClusterInput(input);
-        const bundle = await generateSecretsBundle({ now });
+        const bundle = await generateSecretsBundle({
+          now,
+          ...(deps.cryptoSource ? { source: deps.cryptoSource } : {}),
+        });
         const configs = generateMachineConfigs(input, bundle);
         const talosconfig = await generateTalosconfig(validated, bundle, { now });
         const kubeconfig = await generateAdminKubeconfig(validated, bundle, { now });

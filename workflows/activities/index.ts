@@ -4,20 +4,27 @@ import { AssetRepository } from '../../db/asset-repository.js';
 import { ClusterRepository } from '../../db/cluster-repository.js';
 import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
 import type { SecretBox } from '../../shared/secret-box.js';
+import type { CryptoSource } from '../../shared/talos/crypto-source.js';
 import { createAgentBridgeActivities } from './agent-bridge.js';
 import { createAssetActivities } from './asset-activities.js';
 import { createClusterActivities } from './cluster-activities.js';
 import { createWorkflowIndexActivities } from './workflow-index-activities.js';
 
 /** Every activity of the cloud-side worker, built once from its dependencies (STYLE.md §2). */
-export function createActivities(deps: { db: Db; secrets: SecretBox; now?: () => Date }) {
+export function createActivities(deps: { db: Db; secrets: SecretBox; now?: () => Date; cryptoSource?: CryptoSource }) {
   const now = deps.now ?? (() => new Date());
   const jobs = new AgentJobRepository(deps.db, now);
   const assets = new AssetRepository(deps.db, now);
   const workflows = new WorkflowIndexRepository(deps.db, now);
   const clusters = new ClusterRepository(deps.db, now);
   return {
-    ...createClusterActivities({ clusters, assets, secrets: deps.secrets, now }),
+    ...createClusterActivities({
+      clusters,
+      assets,
+      secrets: deps.secrets,
+      now,
+      ...(deps.cryptoSource ? { cryptoSource: deps.cryptoSource } : {}),
+    }),
     ...createAgentBridgeActivities({ jobs }),
     ...createAssetActivities({ assets, now }),
     ...createWorkflowIndexActivities({ workflows }),

@@ -5,6 +5,8 @@ import type { Logger } from '../../shared/logger.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../../shared/master-key-env.js';
 import { rackpilotDataConverter } from '../codec/data-converter.js';
 import { createActivities, ensureWorkerIndexes } from '../activities/index.js';
+import { systemCryptoSource } from '../../shared/talos/crypto-source.js';
+import { KeyPool } from '../../shared/talos/key-pool.js';
 import type { WorkerConfig } from './config.js';
 
 /** Path of the workflow bundle's entry, exported so nothing `require.resolve`s across folders. */
@@ -28,7 +30,8 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     taskQueue: config.taskQueue,
     workflowsPath,
     dataConverter: rackpilotDataConverter(payloadKeyFromSettings(config)),
-    activities: createActivities({ db, secrets }),
+    // Two service-account keys kept ready: a cluster request does not wait seconds for RSA-4096.
+    activities: createActivities({ db, secrets, cryptoSource: new KeyPool(systemCryptoSource, { 'rsa-4096': 2 }) }),
   });
   const running = worker.run();
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
+import type { JobKind } from '../../shared/jobs.js';
+import { SiteJobFeed } from './site-job-feed.js';
+
+/** An in-memory queue with the repository's two feed methods; counts the queries it answers. */
+class FakeQueue {
+  jobs: AgentJobDoc[] = [];
+  queries = 0;
+  private n = 0;
+
+  add(kind: JobKind = 'bmc.status', siteId = 'site_a'): AgentJobDoc {
+    const at = new Date();
+    const job = {
+      _id: `job_${(this.n += 1)}`,
+      siteId,
+      kind,
+      payload: {},
+      taskToken: '',
+      activityKey: `k${this.n}`,
+      workflowId: 'wf',
+      attempt: 1,
+      state: 'queued',
+      logs: [],
+      createdAt: at,
+      updatedAt: at,
+    } as AgentJobDoc;
+    this.jobs.push(job);
+    return job;
+  }
+
+  repository(): AgentJobRepository {
+    return {
+      queued: async (siteId: string, limit: number) => {
+        this.queries += 1;
+        return this.jobs.filter((j) => j.siteId === siteId && j.state === 'queued').slice(0, limit);
+      },
+      claimQueued: async (id: string) => {
+        const job = this.jobs.find((j) => j._id === id && j.state === 'queued');
+        if (!job) return null;
+        job.state = 'claimed';
+        job.claimToken = `token-${id}`;
+        return job;
+      },
+    } as unknown as AgentJobRepository;
+  }
+}
+
+const timing = { idleIntervalMs: 200, hotIntervalMs: 5, hotWindowMs: 1_000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('SiteJobFeed', () => {
+  it('hands a job queued while a claim waits to that claim', async () => {
+    const queue = new FakeQueue();
+    const feed = new SiteJobFeed(queue.repository(), 60_000, timing);
+    const claim = feed.claim('site_a', { waitMs: 2_000 });
+    await sleep(20);
+    const job = queue.add();
+    expect((await claim)?._id).toBe(job._id);
+  });
+
+  it('answers null when nothing comes within the wait', async () => {
+    const feed = new SiteJobFeed(new FakeQueue().repository(), 60_000, timing);
+    const started = Date.now();
+    expect(await feed.claim('site_a', { waitMs: 100 })).toBeNull();
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('serves every waiting claim of a site with one query per tick, each job to exactly one claim', async () => {
+    const queue = new FakeQueue();
+    const feed = new SiteJobFeed(queue.repository(), 60_000, timing);
+    const claims = Array.from({ length: 8 }, () => feed.claim('site_a', { waitMs: 2_000 }));
+    await sleep(450); // about three idle ticks
+    expect(queue.queries).toBeLessThanOrEqual(4);
+    for (let i = 0; i < 8; i++) queue.add();
+    const jobs = await Promise.all(claims);
+    expect(new Set(jobs.map((j) => j?._id)).size).toBe(8);
+  });
+
+  it('polls fast right after a job finished, slowly when the site is quiet', async () => {
+    const queue = new FakeQueue();
+    const feed = new SiteJobFeed(queue.repository(), 60_000, timing);
+    const quiet = feed.claim('site_a', { waitMs: 5_000 });
+    await sleep(30);
+    let t = Date.now();
+    queue.add();
+    await quiet;
+    const quietLatency = Date.now() - t;
+    const busy = feed.claim('site_a', { waitMs: 5_000 });
+    await sleep(30);
+    feed.markBusy('site_a');
+    await sleep(30);
+    t = Date.now();
+    queue.add();
+    await busy;
+    const busyLatency = Date.now() - t;
+    expect(busyLatency).toBeLessThan(50);
+    expect(quietLatency).toBeGreaterThan(busyLatency);
+  });
+
+  it('gives a claim only jobs of the kinds it asked for', async () => {
+    const queue = new FakeQueue();
+    const feed = new SiteJobFeed(queue.repository(), 60_000, timing);
+    queue.add('ssh.wipe');
+    const bmcOnly = feed.claim('site_a', { waitMs: 500, kinds: ['bmc.power'] });
+    await sleep(30);
+    const power = queue.add('bmc.power');
+    expect((await bmcOnly)?._id).toBe(power._id);
+    expect(queue.jobs[0]!.state).toBe('queued');
+  });
+
+  it('never hands a job to a claim whose caller hung up, nor another site’s job', async () => {
+    const queue = new FakeQueue();
+    const feed = new SiteJobFeed(queue.repository(), 60_000, timing);
+    const abort = new AbortController();
+    const gone = feed.claim('site_a', { waitMs: 2_000, signal: abort.signal });
+    abort.abort();
+    expect(await gone).toBeNull();
+    queue.add('bmc.status', 'site_b');
+    expect(await feed.claim('site_a', { waitMs: 100 })).toBeNull();
+    expect(queue.jobs.every((j) => j.state === 'queued')).toBe(true);
+  });
+});

@@ -1,0 +1,154 @@
+import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
+import type { JobKind } from '../../shared/jobs.js';
+
+/** Polling rhythm of a site's queue. */
+export interface FeedTiming {
+  /** Between polls while the site is quiet (nothing claimed or finished lately). */
+  idleIntervalMs: number;
+  /** Between polls while the site is busy: a workflow's next job usually follows its last one within milliseconds. */
+  hotIntervalMs: number;
+  /** How long a site stays busy after a job was claimed or finished. */
+  hotWindowMs: number;
+}
+
+export const DEFAULT_FEED_TIMING: FeedTiming = { idleIntervalMs: 250, hotIntervalMs: 15, hotWindowMs: 3_000 };
+
+interface Waiter {
+  kinds: readonly JobKind[] | undefined;
+  deadline: number;
+  signal: AbortSignal | undefined;
+  resolve: (job: AgentJobDoc | null) => void;
+}
+
+interface Site {
+  waiters: Waiter[];
+  hotUntil: number;
+  polling: boolean;
+  wake?: () => void;
+}
+
+/**
+ * Hands a site's queued jobs to the long-polls of its agent. One poller per site and API process
+ * serves every waiting long-poll of that site (an agent with 8 free slots costs one query per
+ * tick, not 8), and polls fast only while the site is busy: the database, which has no change
+ * streams to push from (FerretDB), is asked as rarely as a quiet fleet allows and as often as a
+ * busy one needs.
+ */
+export class SiteJobFeed {
+  private readonly sites = new Map<string, Site>();
+
+  constructor(
+    private readonly jobs: AgentJobRepository,
+    private readonly leaseMs: number,
+    private readonly timing: FeedTiming = DEFAULT_FEED_TIMING,
+  ) {}
+
+  /** The oldest queued job of `siteId` (of one of `kinds`, when given) within `waitMs`, or null. */
+  claim(
+    siteId: string,
+    options: { waitMs: number; kinds?: readonly JobKind[] | undefined; signal?: AbortSignal | undefined },
+  ): Promise<AgentJobDoc | null> {
+    if (options.signal?.aborted) return Promise.resolve(null);
+    const site = this.site(siteId);
+    const job = new Promise<AgentJobDoc | null>((resolve) => {
+      site.waiters.push({
+        kinds: options.kinds,
+        deadline: Date.now() + options.waitMs,
+        signal: options.signal,
+        resolve,
+      });
+    });
+    options.signal?.addEventListener('abort', () => site.wake?.(), { once: true });
+    this.poke(siteId, site);
+    return job;
+  }
+
+  /** Tells the feed a job of `siteId` just finished: its workflow's next job is probably on its way. */
+  markBusy(siteId: string): void {
+    const site = this.sites.get(siteId);
+    if (!site) return;
+    site.hotUntil = Date.now() + this.timing.hotWindowMs;
+    site.wake?.();
+  }
+
+  private site(siteId: string): Site {
+    let site = this.sites.get(siteId);
+    if (!site) {
+      site = { waiters: [], hotUntil: 0, polling: false };
+      this.sites.set(siteId, site);
+    }
+    return site;
+  }
+
+  private poke(siteId: string, site: Site): void {
+    if (site.polling) {
+      site.wake?.();
+      return;
+    }
+    site.polling = true;
+    void this.poll(siteId, site).finally(() => {
+      site.polling = false;
+      if (site.waiters.length > 0) this.poke(siteId, site);
+      else this.sites.delete(siteId);
+    });
+  }
+
+  private async poll(siteId: string, site: Site): Promise<void> {
+    while (this.dropExpired(site) > 0) {
+      let claimed = 0;
+      try {
+        claimed = await this.handOut(siteId, site);
+      } catch {
+        // The database hiccuped: the waiters keep waiting and the next tick tries again.
+      }
+      if (claimed > 0) {
+        site.hotUntil = Date.now() + this.timing.hotWindowMs;
+        continue;
+      }
+      const interval = Date.now() < site.hotUntil ? this.timing.hotIntervalMs : this.timing.idleIntervalMs;
+      const nextDeadline = Math.min(...site.waiters.map((w) => w.deadline));
+      await this.sleep(site, Math.max(0, Math.min(interval, nextDeadline - Date.now())));
+    }
+  }
+
+  /** Claims queued jobs for the waiters, oldest waiter first; returns how many were handed out. */
+  private async handOut(siteId: string, site: Site): Promise<number> {
+    const candidates = await this.jobs.queued(siteId, site.waiters.length + 4);
+    let handed = 0;
+    for (const candidate of candidates) {
+      const waiter = site.waiters.find(
+        (w) => !w.signal?.aborted && (!w.kinds || w.kinds.length === 0 || w.kinds.includes(candidate.kind)),
+      );
+      if (!waiter) continue;
+      const job = await this.jobs.claimQueued(candidate._id, this.leaseMs);
+      if (!job) continue;
+      site.waiters.splice(site.waiters.indexOf(waiter), 1);
+      waiter.resolve(job);
+      handed += 1;
+    }
+    return handed;
+  }
+
+  /** Answers null to waiters whose wait ran out or whose caller hung up; returns how many still wait. */
+  private dropExpired(site: Site): number {
+    const now = Date.now();
+    site.waiters = site.waiters.filter((w) => {
+      if (w.deadline > now && !w.signal?.aborted) return true;
+      w.resolve(null);
+      return false;
+    });
+    return site.waiters.length;
+  }
+
+  private sleep(site: Site, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        site.wake = undefined;
+        resolve();
+      }
+      site.wake = done;
+    });
+  }
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envBoolean, envPort, parseEnv } from '../shared/env-config.js';
 import { masterKeyEnv, oldMasterKeysEnv } from '../shared/master-key-env.js';
+import { parseCidr } from './webhooks/ip-networks.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -44,7 +45,36 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-f]{7,40}$/, 'a git commit hash')
     .optional(),
+  RACKPILOT_EVENTS_RETENTION_HOURS: positiveInt(7 * 24),
+  RACKPILOT_EVENTS_POLL_MS: positiveInt(1_000),
+  RACKPILOT_EVENTS_LOOKBACK_MS: z.coerce.number().int().min(0).default(5_000),
+  RACKPILOT_EVENTS_HEARTBEAT_MS: positiveInt(15_000),
+  RACKPILOT_WEBHOOK_ALLOWED_NETWORKS: z
+    .string()
+    .optional()
+    .transform((text) =>
+      (text ?? '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
+    )
+    .refine((list) => list.every(isCidr), 'a comma-separated list of CIDR networks (127.0.0.0/8, fd00::/8)'),
+  RACKPILOT_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  RACKPILOT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  RACKPILOT_WEBHOOK_BACKOFF_BASE_MS: positiveInt(10_000),
+  RACKPILOT_WEBHOOK_BACKOFF_MAX_MS: positiveInt(60 * 60_000),
+  RACKPILOT_WEBHOOK_POLL_MS: positiveInt(1_000),
+  RACKPILOT_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
 });
+
+function isCidr(text: string): boolean {
+  try {
+    parseCidr(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The API process's configuration, validated once at start-up. */
 export interface ApiConfig {
@@ -74,6 +104,28 @@ export interface ApiConfig {
   validateResponses: boolean;
   /** Git commit for `/version`; undefined = ask `git rev-parse` at start. */
   gitCommit: string | undefined;
+  /** The lifecycle event log and its SSE stream. */
+  events: {
+    /** Events (and finished webhook deliveries) older than this are deleted. */
+    retentionHours: number;
+    /** How often each API process reads new events for its SSE subscribers. */
+    pollMs: number;
+    /** How far back each read looks again for events inserted out of id order by other processes. */
+    lookbackMs: number;
+    /** Comment lines keeping idle SSE connections open. */
+    heartbeatMs: number;
+  };
+  /** Webhook delivery. */
+  webhooks: {
+    /** CIDR networks webhooks may reach although private/loopback/link-local (tests and the lab: 127.0.0.0/8). */
+    allowedNetworks: string[];
+    timeoutMs: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    pollMs: number;
+    concurrency: number;
+  };
 }
 
 /** Reads the API configuration from the environment. Throws ConfigError naming every bad variable. */
@@ -101,5 +153,20 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     validateResponses:
       e.RACKPILOT_VALIDATE_RESPONSES === undefined ? e.RACKPILOT_DEV_MODE : truthy(e.RACKPILOT_VALIDATE_RESPONSES),
     gitCommit: e.RACKPILOT_GIT_COMMIT,
+    events: {
+      retentionHours: e.RACKPILOT_EVENTS_RETENTION_HOURS,
+      pollMs: e.RACKPILOT_EVENTS_POLL_MS,
+      lookbackMs: e.RACKPILOT_EVENTS_LOOKBACK_MS,
+      heartbeatMs: e.RACKPILOT_EVENTS_HEARTBEAT_MS,
+    },
+    webhooks: {
+      allowedNetworks: e.RACKPILOT_WEBHOOK_ALLOWED_NETWORKS,
+      timeoutMs: e.RACKPILOT_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.RACKPILOT_WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.RACKPILOT_WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: e.RACKPILOT_WEBHOOK_BACKOFF_MAX_MS,
+      pollMs: e.RACKPILOT_WEBHOOK_POLL_MS,
+      concurrency: e.RACKPILOT_WEBHOOK_CONCURRENCY,
+    },
   };
 }

@@ -2,6 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../shared/logger.js';
 import { AgentJobRepository } from '../db/agent-job-repository.js';
 import { AssetRepository } from '../db/asset-repository.js';
+import { EventRepository } from '../db/event-repository.js';
+import { WebhookDeliveryRepository } from '../db/webhook-delivery-repository.js';
+import { WebhookRepository } from '../db/webhook-repository.js';
 import { ClusterRepository } from '../db/cluster-repository.js';
 import { WorkflowIndexRepository } from '../db/workflow-index-repository.js';
 import { SiteRepository } from '../db/site-repository.js';
@@ -27,6 +30,10 @@ import { OrganizationRepository } from './repositories/organization-repository.j
 import { RateLimitRepository } from './repositories/rate-limit-repository.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { AuditService } from './services/audit-service.js';
+import { EventHub } from './services/event-hub.js';
+import { WebhookService } from './services/webhook-service.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { EgressGuard } from './webhooks/egress-guard.js';
 import { readVersionInfo, type VersionInfo } from './version-info.js';
 
 /**
@@ -50,6 +57,9 @@ export interface Container {
     agentJobs: AgentJobRepository;
     workflows: WorkflowIndexRepository;
     sites: SiteRepository;
+    events: EventRepository;
+    webhooks: WebhookRepository;
+    webhookDeliveries: WebhookDeliveryRepository;
   };
   services: {
     apiKeys: ApiKeyService;
@@ -59,10 +69,15 @@ export interface Container {
     assets: AssetService;
     workflows: WorkflowService;
     clusters: ClusterService;
+    webhooks: WebhookService;
     provision: ProvisionService;
   };
   /** The agent bridge and boot-event relay (they need Temporal, so they are built on first use). */
   orchestration(): Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }>;
+  /** The one event poller of this process, fanning out to every SSE stream. */
+  eventHub: EventHub;
+  /** Webhook delivery; `server.ts` starts it (tests start it themselves), `close()` stops it. */
+  webhookDispatcher: WebhookDispatcher;
   authenticator: Authenticator;
   rateLimiter: RateLimiter;
   metrics: HttpMetrics;
@@ -95,16 +110,21 @@ export function createContainer(options: {
 }): Container {
   const { config, log, db } = options;
   const now = options.now ?? (() => new Date());
+  // One event log for the repositories that emit (they would default to their own, without our logger).
+  const events = new EventRepository(db, now, log);
   const repositories = {
     organizations: new OrganizationRepository(db),
     apiKeys: new ApiKeyRepository(db),
     audit: new AuditRepository(db),
     rateLimits: new RateLimitRepository(db),
-    assets: new AssetRepository(db, now),
+    assets: new AssetRepository(db, now, events),
     clusters: new ClusterRepository(db, now),
     agentJobs: new AgentJobRepository(db, now),
-    workflows: new WorkflowIndexRepository(db, now),
+    workflows: new WorkflowIndexRepository(db, now, events),
     sites: new SiteRepository(db, now),
+    events,
+    webhooks: new WebhookRepository(db),
+    webhookDeliveries: new WebhookDeliveryRepository(db, now),
   };
   const authenticator = new Authenticator(repositories.apiKeys, { cacheTtlMs: config.authCacheTtlMs, now }, log);
   const rateLimiter = new RateLimiter(
@@ -142,6 +162,35 @@ export function createContainer(options: {
     secrets: secretBox,
     now,
   });
+  const eventHub = new EventHub({
+    events,
+    log,
+    now,
+    options: {
+      pollMs: config.events.pollMs,
+      lookbackMs: config.events.lookbackMs,
+      heartbeatMs: config.events.heartbeatMs,
+    },
+  });
+  const egressGuard = new EgressGuard(config.webhooks.allowedNetworks);
+  const webhookDispatcher = new WebhookDispatcher({
+    events,
+    webhooks: repositories.webhooks,
+    deliveries: repositories.webhookDeliveries,
+    secrets: secretBox,
+    guard: egressGuard,
+    log,
+    now,
+    options: {
+      pollMs: config.webhooks.pollMs,
+      lookbackMs: config.events.lookbackMs,
+      maxAttempts: config.webhooks.maxAttempts,
+      backoff: { baseMs: config.webhooks.backoffBaseMs, maxMs: config.webhooks.backoffMaxMs },
+      timeoutMs: config.webhooks.timeoutMs,
+      concurrency: config.webhooks.concurrency,
+      retentionMs: config.events.retentionHours * 60 * 60_000,
+    },
+  });
   let orchestration: Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }> | undefined;
   return {
     config,
@@ -158,6 +207,14 @@ export function createContainer(options: {
       assets: assetService,
       workflows: workflowService,
       clusters: clusterService,
+      webhooks: new WebhookService({
+        webhooks: repositories.webhooks,
+        deliveries: repositories.webhookDeliveries,
+        secrets: secretBox,
+        guard: egressGuard,
+        dispatcher: webhookDispatcher,
+        now,
+      }),
       provision: new ProvisionService({ assets: repositories.assets, clusters: clusterService }),
     },
     orchestration() {
@@ -175,6 +232,8 @@ export function createContainer(options: {
       });
       return orchestration;
     },
+    eventHub,
+    webhookDispatcher,
     authenticator,
     rateLimiter,
     metrics: createHttpMetrics(),
@@ -196,11 +255,16 @@ export function createContainer(options: {
       await repositories.agentJobs.ensureIndexes();
       await repositories.workflows.ensureIndexes();
       await repositories.sites.ensureIndexes();
+      await repositories.events.ensureIndexes();
+      await repositories.webhooks.ensureIndexes();
+      await repositories.webhookDeliveries.ensureIndexes();
       if (!(await repositories.rateLimits.ensureIndexes())) {
         log.debug('this server has no TTL indexes; expired rate-limit windows are deleted by the API');
       }
     },
     async close() {
+      await eventHub.stop();
+      await webhookDispatcher.stop();
       await temporal.close();
       await options.closeDatabase?.();
     },

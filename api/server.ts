@@ -35,10 +35,13 @@ export async function startApi(
   const { address, port } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   log.info({ url, version: container.version }, 'API listening');
+  await container.webhookDispatcher.start();
   return {
     url,
     container,
     async stop() {
+      // SSE streams never finish on their own: end them first, so draining waits only for real requests.
+      await container.eventHub.stop();
       // Stop accepting, let in-flight requests finish (bounded), then close connections.
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), 10_000);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
+import { EventRepository, emitSafely, type EventSink } from './event-repository.js';
 import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { AssetSpecs, Inventory } from '../shared/inventory.js';
@@ -54,13 +55,21 @@ export interface AssetDoc {
 export class AssetRepository {
   readonly collection: Collection<AssetDoc>;
   private readonly transitions: Collection<ClaimDoc>;
+  private readonly events: EventSink | undefined;
 
+  /**
+   * `events` receives `asset.state_changed` after each transition. It defaults to the `events`
+   * collection of `db`, so every process that moves assets (API, worker) records them; `null` turns
+   * events off.
+   */
   constructor(
     db: Db,
     private readonly now: () => Date = () => new Date(),
+    events?: EventSink | null,
   ) {
     this.collection = db.collection<AssetDoc>('assets');
     this.transitions = claimsCollection(db, 'asset_transitions');
+    this.events = events === null ? undefined : (events ?? new EventRepository(db, now));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -122,6 +131,21 @@ export class AssetRepository {
       returnDocument: 'after',
     });
     if (!updated) throw new ConflictError(`Asset ${assetId} changed during ${transition}`, { assetId }, 'ASSET_BUSY');
+    await emitSafely(this.events, {
+      type: 'asset.state_changed',
+      orgId: updated.orgId,
+      // One event per version left: the claim above already makes this transition happen once.
+      key: `asset:${assetId}:v${current.version}`,
+      data: {
+        assetId,
+        siteId: updated.siteId,
+        ...(updated.clusterId !== undefined ? { clusterId: updated.clusterId } : {}),
+        from: current.state,
+        to: updated.state,
+        transition,
+        ...(updated.workflowId !== undefined ? { workflowId: updated.workflowId } : {}),
+      },
+    });
     return updated;
   }
 
@@ -137,7 +161,6 @@ export class AssetRepository {
     if (byMac || !by.bmcAddress) return byMac;
     return this.collection.findOne({ siteId, 'bmc.address': by.bmcAddress });
   }
-
 }
 
 /** True when `transition` may apply to an asset in `state` (for API pre-checks and dry runs). */

@@ -1,4 +1,6 @@
 import type { Collection, Db } from 'mongodb';
+import { workflowProgressEvents, type WorkflowEventSubject } from '../shared/events.js';
+import { EventRepository, emitSafely, type EventSink } from './event-repository.js';
 
 /** Colony's workflow types, plus discovery and cluster deletion. */
 export type WorkflowType = 'discovery' | 'os-provision' | 'disk-wipe' | 'cluster-provision' | 'cluster-delete';
@@ -49,12 +51,20 @@ const MAX_LOG_LINES = 200;
 /** Data access for the workflows index. */
 export class WorkflowIndexRepository {
   readonly collection: Collection<WorkflowDoc>;
+  private readonly events: EventSink | undefined;
 
+  /**
+   * `events` receives workflow.started / step_started / step_finished / finished as the index
+   * changes. It defaults to the `events` collection of `db`, so the worker records them too; `null`
+   * turns events off.
+   */
   constructor(
     db: Db,
     private readonly now: () => Date = () => new Date(),
+    events?: EventSink | null,
   ) {
     this.collection = db.collection<WorkflowDoc>('workflows');
+    this.events = events === null ? undefined : (events ?? new EventRepository(db, now));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -66,13 +76,20 @@ export class WorkflowIndexRepository {
   /** Records a run as pending when it is started; a second call for the same id changes nothing. */
   async recordStart(doc: Pick<WorkflowDoc, '_id' | 'orgId' | 'type' | 'target'>): Promise<void> {
     const at = this.now();
-    await this.collection.updateOne(
+    const result = await this.collection.updateOne(
       { _id: doc._id },
       {
         $setOnInsert: { ...doc, status: 'pending', steps: [], progress: 0, logs: [], startedAt: at, updatedAt: at },
       },
       { upsert: true },
     );
+    if (result.upsertedCount === 1)
+      await emitSafely(this.events, {
+        type: 'workflow.started',
+        orgId: doc.orgId,
+        key: `workflow:${doc._id}:${at.getTime()}:started`,
+        data: eventSubject(doc),
+      });
   }
 
   /** Replaces the run's progress with what the workflow reports (idempotent: last write wins). */
@@ -89,7 +106,13 @@ export class WorkflowIndexRepository {
     const finished = report.status === 'completed' || report.status === 'failed' || report.status === 'cancelled';
     const update: Record<string, unknown> = { $set: set };
     if (report.log) update.$push = { logs: { $each: [report.log], $slice: -MAX_LOG_LINES } };
-    const doc = await this.collection.findOneAndUpdate({ _id: workflowId }, update, { returnDocument: 'after' });
+    // The row as it was: comparing it with the report tells which steps started or finished.
+    const doc = await this.collection.findOneAndUpdate({ _id: workflowId }, update, { returnDocument: 'before' });
+    if (doc) {
+      const runKey = `${workflowId}:${doc.startedAt.getTime()}`;
+      for (const event of workflowProgressEvents(doc.orgId, eventSubject(doc), runKey, doc, report))
+        await emitSafely(this.events, event);
+    }
     if (doc && finished && !doc.finishedAt) {
       await this.collection.updateOne(
         { _id: workflowId, finishedAt: { $exists: false } },
@@ -101,4 +124,13 @@ export class WorkflowIndexRepository {
   get(workflowId: string): Promise<WorkflowDoc | null> {
     return this.collection.findOne({ _id: workflowId });
   }
+}
+
+function eventSubject(doc: Pick<WorkflowDoc, '_id' | 'type' | 'target'>): WorkflowEventSubject {
+  return {
+    workflowId: doc._id,
+    workflowType: doc.type,
+    ...(doc.target.assetId !== undefined ? { assetId: doc.target.assetId } : {}),
+    ...(doc.target.clusterId !== undefined ? { clusterId: doc.target.clusterId } : {}),
+  };
 }

@@ -12,7 +12,9 @@ import { healthRoutes } from './health/index.js';
 import { openApiRoutes } from './openapi/index.js';
 import { assetRoutes } from './assets/index.js';
 import { clusterRoutes } from './clusters/index.js';
+import { eventRoutes } from './events/index.js';
 import { siteRoutes } from './sites/index.js';
+import { webhookRoutes } from './webhooks/index.js';
 import { workflowRoutes } from './workflows/index.js';
 
 /** What a route module receives: the container, and `route()` to declare each route once. */
@@ -36,6 +38,8 @@ const MODULES: RouteModule[] = [
   assetRoutes,
   workflowRoutes,
   clusterRoutes,
+  eventRoutes,
+  webhookRoutes,
 ];
 
 /** Builds the one router of the API and the OpenAPI registry describing it; `extra` modules mount after the built-in ones. */

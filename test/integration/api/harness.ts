@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type Koa from 'koa';
 import { expect } from 'vitest';
+import { API_KEY_PATTERN } from '../../../api/auth/api-key-format.js';
 import { createApp } from '../../../api/app.js';
 import { createContainer, type Container } from '../../../api/container.js';
 import type { Database } from '../../../api/repositories/database.js';
@@ -130,7 +131,8 @@ export class ApiHarness {
   assertNoSecretsLogged(): void {
     expect(this.logs.lines.length).toBeGreaterThan(0);
     for (const secret of this.secrets) {
-      const secretPart = secret.split('_')[2] ?? secret;
+      // An API key's secret is its 40-character tail (the key id may be logged); anything else is checked whole.
+      const secretPart = API_KEY_PATTERN.exec(secret)?.[2] ?? secret;
       const leaks = this.logs.lines.filter((line) => line.includes(secretPart));
       expect(leaks, `secret of ${secret.slice(0, 16)}… in logs`).toEqual([]);
     }

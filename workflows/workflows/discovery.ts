@@ -4,6 +4,7 @@ import { summarizeSpecs } from '../../shared/inventory.js';
 import { agentFor } from './agent-steps.js';
 import { assetActivities, machineTimings, settleMachineFailure, type MachineTimings } from './asset-steps.js';
 import { BootWatcher } from './boot-events.js';
+import { claimAsset, pxeBoot } from './machine-steps.js';
 import { Runbook } from './runbook.js';
 
 export interface DiscoveryInput {
@@ -43,23 +44,10 @@ export async function discovery(input: DiscoveryInput): Promise<DiscoveryResult>
   const agent = agentFor(timings);
   const { workflowId } = workflowInfo();
 
-  const asset = await runbook.step('Claim asset', async () => {
-    const facts = await assetActivities.loadAsset(assetId);
-    await assetActivities.transitionAsset(assetId, 'startDiscovery', workflowId);
-    return facts;
-  });
+  const asset = await claimAsset(runbook, assetId, 'startDiscovery', workflowId);
   const site = asset.siteId;
   try {
-    await runbook.step('Check BMC credentials', () => agent.run(site, 'bmc.status', { assetId }));
-    await runbook.step('Power off', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
-    await runbook.step('Plan utility-OS boot', () =>
-      agent.run(site, 'boot.prepare', { assetId, macs: asset.macs, plan: { kind: 'utility' } }),
-    );
-    await runbook.step('Set one-time PXE boot', () =>
-      agent.run(site, 'bmc.bootdev', { assetId, device: 'pxe', once: true, efi: true }),
-    );
-    boot.reset();
-    await runbook.step('Power on', () => agent.run(site, 'bmc.power', { assetId, action: 'on' }));
+    await pxeBoot(runbook, agent, boot, asset, 'Plan utility-OS boot', { kind: 'utility' });
     const utility = await runbook.step('Wait for utility OS', () =>
       boot.waitFor('utility-ready', timings.bootTimeout, 'The utility OS answering over SSH'),
     );

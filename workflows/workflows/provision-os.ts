@@ -2,6 +2,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { agentFor } from './agent-steps.js';
 import { assetActivities, machineTimings, settleMachineFailure, type MachineTimings } from './asset-steps.js';
 import { BootWatcher } from './boot-events.js';
+import { claimAsset, pxeBoot } from './machine-steps.js';
 import { Runbook } from './runbook.js';
 
 export interface ProvisionOsInput {
@@ -45,27 +46,10 @@ export async function provisionOs(input: ProvisionOsInput): Promise<ProvisionOsR
   const agent = agentFor(timings);
   const { workflowId } = workflowInfo();
 
-  const asset = await runbook.step('Claim asset', async () => {
-    const facts = await assetActivities.loadAsset(assetId);
-    await assetActivities.transitionAsset(assetId, 'startProvision', workflowId);
-    return facts;
-  });
+  const asset = await claimAsset(runbook, assetId, 'startProvision', workflowId);
   const site = asset.siteId;
   try {
-    await runbook.step('Check BMC credentials', () => agent.run(site, 'bmc.status', { assetId }));
-    await runbook.step('Power off', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
-    await runbook.step('Plan Talos boot', () =>
-      agent.run(site, 'boot.prepare', {
-        assetId,
-        macs: asset.macs,
-        plan: { kind: 'talos', talosVersion, clusterId, staticIp },
-      }),
-    );
-    await runbook.step('Set one-time PXE boot', () =>
-      agent.run(site, 'bmc.bootdev', { assetId, device: 'pxe', once: true, efi: true }),
-    );
-    boot.reset();
-    await runbook.step('Power on', () => agent.run(site, 'bmc.power', { assetId, action: 'on' }));
+    await pxeBoot(runbook, agent, boot, asset, 'Plan Talos boot', { kind: 'talos', talosVersion, clusterId, staticIp });
     await runbook.step('Wait for machine config fetch', () =>
       boot.waitFor('config-fetched', timings.bootTimeout, 'The machine fetching its Talos config'),
     );

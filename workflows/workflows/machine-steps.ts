@@ -1,0 +1,48 @@
+import type { AssetTransition } from '../../shared/asset-state.js';
+import type { JobPayload } from '../../shared/jobs.js';
+import type { AssetFacts } from '../activities/asset-activities.js';
+import type { Agent } from './agent-steps.js';
+import { assetActivities } from './asset-steps.js';
+import type { BootWatcher } from './boot-events.js';
+import type { Runbook } from './runbook.js';
+
+type BootPlan = JobPayload<'boot.prepare'>['plan'];
+
+/** Step 1 of every machine runbook: read the asset and take it with `transition` (the state is the gate). */
+export function claimAsset(
+  runbook: Runbook,
+  assetId: string,
+  transition: AssetTransition,
+  workflowId: string,
+): Promise<AssetFacts> {
+  return runbook.step('Claim asset', async () => {
+    const facts = await assetActivities.loadAsset(assetId);
+    await assetActivities.transitionAsset(assetId, transition, workflowId);
+    return facts;
+  });
+}
+
+/**
+ * The opening every machine runbook shares, as an operator does it by hand: check the BMC
+ * answers with our credentials, power off, tell the boot server what this machine boots
+ * (`planStep` names that step in the runbook), set a one-time PXE boot, power on. The boot
+ * watcher is reset just before power-on, so only events of this boot count.
+ */
+export async function pxeBoot(
+  runbook: Runbook,
+  agent: Agent,
+  boot: BootWatcher,
+  asset: AssetFacts,
+  planStep: string,
+  plan: BootPlan,
+): Promise<void> {
+  const { assetId, siteId: site } = asset;
+  await runbook.step('Check BMC credentials', () => agent.run(site, 'bmc.status', { assetId }));
+  await runbook.step('Power off', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
+  await runbook.step(planStep, () => agent.run(site, 'boot.prepare', { assetId, macs: asset.macs, plan }));
+  await runbook.step('Set one-time PXE boot', () =>
+    agent.run(site, 'bmc.bootdev', { assetId, device: 'pxe', once: true, efi: true }),
+  );
+  boot.reset();
+  await runbook.step('Power on', () => agent.run(site, 'bmc.power', { assetId, action: 'on' }));
+}

@@ -33,8 +33,20 @@ describe('loadApiConfig', () => {
       corsOrigins: [],
       validateResponses: false,
       oldMasterKeys: [],
+      agentOfflineSeconds: 90,
     });
     expect(config.masterKey).toHaveLength(32);
+  });
+
+  it('takes how long an agent may stay silent before its site shows it offline', () => {
+    expect(loadApiConfig({ ...base, RACKPILOT_DEV_MODE: 'true', RACKPILOT_AGENT_OFFLINE_SECONDS: '30' })).toMatchObject(
+      {
+        agentOfflineSeconds: 30,
+      },
+    );
+    expect(problems({ ...base, RACKPILOT_DEV_MODE: 'true', RACKPILOT_AGENT_OFFLINE_SECONDS: '0' })).toEqual([
+      expect.objectContaining({ variable: 'RACKPILOT_AGENT_OFFLINE_SECONDS' }),
+    ]);
   });
 
   it('names every bad variable at once, never echoing a key', () => {

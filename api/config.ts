@@ -45,6 +45,7 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-f]{7,40}$/, 'a git commit hash')
     .optional(),
+  RACKPILOT_AGENT_OFFLINE_SECONDS: positiveInt(90),
   RACKPILOT_EVENTS_RETENTION_HOURS: positiveInt(7 * 24),
   RACKPILOT_EVENTS_POLL_MS: positiveInt(1_000),
   RACKPILOT_EVENTS_LOOKBACK_MS: z.coerce.number().int().min(0).default(5_000),
@@ -104,6 +105,8 @@ export interface ApiConfig {
   validateResponses: boolean;
   /** Git commit for `/version`; undefined = ask `git rev-parse` at start. */
   gitCommit: string | undefined;
+  /** A site's agent silent (no heartbeat, no claim) longer than this is shown offline. */
+  agentOfflineSeconds: number;
   /** The lifecycle event log and its SSE stream. */
   events: {
     /** Events (and finished webhook deliveries) older than this are deleted. */
@@ -153,6 +156,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     validateResponses:
       e.RACKPILOT_VALIDATE_RESPONSES === undefined ? e.RACKPILOT_DEV_MODE : truthy(e.RACKPILOT_VALIDATE_RESPONSES),
     gitCommit: e.RACKPILOT_GIT_COMMIT,
+    agentOfflineSeconds: e.RACKPILOT_AGENT_OFFLINE_SECONDS,
     events: {
       retentionHours: e.RACKPILOT_EVENTS_RETENTION_HOURS,
       pollMs: e.RACKPILOT_EVENTS_POLL_MS,

@@ -141,7 +141,13 @@ export function createContainer(options: {
   const temporal = lazyTemporal(config);
   const secretBox = options.secretBox ?? secretBoxFromSettings(config, log);
   const agent = new AgentService({ assets: repositories.assets, clusters: repositories.clusters, secrets: secretBox });
-  const sites = new SiteService({ sites: repositories.sites, assets: repositories.assets, apiKeys, now });
+  const sites = new SiteService({
+    sites: repositories.sites,
+    assets: repositories.assets,
+    apiKeys,
+    now,
+    agentOfflineAfterMs: config.agentOfflineSeconds * 1000,
+  });
   const workflowService = new WorkflowService({
     workflows: repositories.workflows,
     temporal: temporal.get,

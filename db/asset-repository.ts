@@ -51,6 +51,9 @@ export interface AssetDoc {
   updatedAt: Date;
 }
 
+/** A transition claim not applied within this long is presumed abandoned by a writer that died. */
+export const STALE_CLAIM_MS = 60_000;
+
 /** Data access for assets. Every state change is one atomic update guarded by state (and version). */
 export class AssetRepository {
   readonly collection: Collection<AssetDoc>;
@@ -111,11 +114,7 @@ export class AssetRepository {
     const allowed = (rule.from as readonly AssetState[]).includes(current.state);
     const versionOk = options.expectedVersion === undefined || options.expectedVersion === current.version;
     // Exactly one writer may move the asset away from a given version (see claim-once.ts).
-    if (
-      !allowed ||
-      !versionOk ||
-      !(await claimOnce(this.transitions, `${assetId}:${current.version}`, randomUUID(), { transition }, this.now))
-    ) {
+    if (!allowed || !versionOk || !(await this.claimVersion(current, transition))) {
       const latest = await this.get(assetId);
       throw new ConflictError(
         `Asset ${assetId} is ${latest.state}; cannot ${transition}`,
@@ -147,6 +146,24 @@ export class AssetRepository {
       },
     });
     return updated;
+  }
+
+  /**
+   * Claims the right to move `asset` away from its current version. A claim whose writer never
+   * applied its update (it died between the two writes, leaving the asset stranded at that
+   * version) is taken over once it is older than STALE_CLAIM_MS: the stale claim is removed by
+   * its owner's token, so of several writers taking over only the one that re-claims first wins.
+   */
+  private async claimVersion(asset: AssetDoc, transition: AssetTransition): Promise<boolean> {
+    const key = `${asset._id}:${asset.version}`;
+    if (await claimOnce(this.transitions, key, randomUUID(), { transition }, this.now)) return true;
+    const claim = await this.transitions.findOne({ _id: key });
+    if (!claim || this.now().getTime() - claim.at.getTime() < STALE_CLAIM_MS) return false;
+    const still = await this.collection.findOne({ _id: asset._id, version: asset.version }, { projection: { _id: 1 } });
+    if (!still) return false;
+    const removed = await this.transitions.deleteOne({ _id: key, owner: claim.owner });
+    if (removed.deletedCount !== 1) return false;
+    return claimOnce(this.transitions, key, randomUUID(), { transition, tookOverFrom: claim.owner }, this.now);
   }
 
   /** Sets fields that are not part of the lifecycle (inventory, reports) without a state change. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentJobRepository } from '../../../db/agent-job-repository.js';
-import { AssetRepository } from '../../../db/asset-repository.js';
+import { AssetRepository, STALE_CLAIM_MS } from '../../../db/asset-repository.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { freshDatabase } from '../../support/services.js';
 
@@ -28,6 +28,24 @@ describe('concurrent writers on the real database', () => {
       }
       expect(await assets.get(asset._id)).toMatchObject({ state: 'provisioning', version: 2 });
     }
+  });
+
+  it('takes over a transition claim its writer never applied once it is stale, and only then', async () => {
+    let clock = new Date();
+    const assets = new AssetRepository(database.db, () => clock);
+    const claims = database.db.collection<{ _id: string; owner: string; at: Date }>('asset_transitions');
+    const asset = buildAsset({ state: 'available' });
+    await assets.insert(asset);
+    // A writer claimed version 1 and died before its update: the asset is stranded at version 1.
+    await claims.insertOne({ _id: `${asset._id}:1`, owner: 'dead-writer', at: clock });
+    await expect(assets.transition(asset._id, 'startProvision')).rejects.toMatchObject({ code: 'ASSET_BUSY' });
+    clock = new Date(clock.getTime() + STALE_CLAIM_MS + 1_000);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () => assets.transition(asset._id, 'startProvision')),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(await assets.get(asset._id)).toMatchObject({ state: 'provisioning', version: 2 });
+    expect((await claims.findOne({ _id: `${asset._id}:1` }))?.owner).not.toBe('dead-writer');
   });
 
   it('never hands one job to two concurrent pollers', async () => {

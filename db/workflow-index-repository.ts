@@ -92,8 +92,11 @@ export class WorkflowIndexRepository {
       });
   }
 
-  /** Replaces the run's progress with what the workflow reports (idempotent: last write wins). */
-  async recordProgress(workflowId: string, report: WorkflowProgress): Promise<void> {
+  /**
+   * Replaces the run's progress with what the workflow reports (idempotent: last write wins).
+   * Returns false when the run has no row (it is not indexed, e.g. a cluster's per-node child).
+   */
+  async recordProgress(workflowId: string, report: WorkflowProgress): Promise<boolean> {
     const at = this.now();
     const set: Record<string, unknown> = {
       status: report.status,
@@ -119,6 +122,7 @@ export class WorkflowIndexRepository {
         { $set: { finishedAt: at, durationMs: at.getTime() - doc.startedAt.getTime() } },
       );
     }
+    return doc !== null;
   }
 
   get(workflowId: string): Promise<WorkflowDoc | null> {

@@ -19,6 +19,7 @@ import { waitForDiscovery } from '../../tools/dev/welcome.js';
 import { startDevServices } from '../../tools/devservices/index.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
 import { startWorker } from '../../workflows/worker/worker.js';
+import { printBreakdown } from './breakdown.js';
 import { percentile, seconds, watchStates } from './measure.js';
 
 Runtime.install({
@@ -89,7 +90,6 @@ for (const n of sizes) {
     controlPlanes: [node(dc.assetIds[0]!, 0)],
     workers: dc.assetIds.slice(1).map((id, i) => node(id, i + 1)),
   });
-  const acceptedAt = Date.now();
   const clusterId = String(accepted.id);
   const provisionedAt = await watchStates(
     api.container.repositories.assets,
@@ -128,26 +128,9 @@ for (const n of sizes) {
     agentWork.push(work);
     overhead.push(total - work);
   }
-  if (process.env.BENCH_STEPS === '1') {
-    const row = await api.container.repositories.workflows.get(createId);
-    console.log('accepted after', acceptedAt - requested, 'ms');
-    const client = await api.container.temporal();
-    const child = await client.workflow
-      .getHandle(`${createId}-node-${dc.assetIds[0]}`)
-      .query<{ steps: { name: string; startedAt?: string; durationMs?: number }[] }>('progress');
-    console.log(
-      JSON.stringify(child.steps.map((s) => [s.name, Date.parse(s.startedAt ?? '') - requested, s.durationMs])),
-    );
-    console.log(JSON.stringify(row?.steps.map((s) => [s.name, s.durationMs])));
-    const jobs = await api.container.repositories.agentJobs.listForWorkflow(`${createId}-node-${dc.assetIds[0]}`);
-    for (const j of jobs)
-      console.log(
-        j.kind,
-        j.createdAt.getTime() - requested,
-        j.claimedAt!.getTime() - j.createdAt.getTime(),
-        j.finishedAt!.getTime() - j.claimedAt!.getTime(),
-      );
-  }
+  if (process.env.BENCH_BREAKDOWN === '1')
+    for (const id of [createId, `${createId}-node-${dc.assetIds[0]}`])
+      await printBreakdown(await api.container.temporal(), api.container.repositories.agentJobs, id, requested);
   const allProvisioned = Math.max(...provisionedAt.values()) - requested;
   rows.push(
     [

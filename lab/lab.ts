@@ -9,7 +9,6 @@ import { isAbsolute, join } from 'node:path';
 import { defaultServerSpec, type VirtualServerFaults } from './machine/machine-spec.js';
 import { startVirtualServer, type VirtualServer } from './machine/virtual-server.js';
 import { assertLoopbackUrl } from './machine/utility-boot.js';
-import type { BootContext } from './machine/boot-sequence.js';
 
 /** The loopback subnet cluster node IPs come from. */
 export const LAB_SUBNET = '127.10.0.0/24';
@@ -33,8 +32,6 @@ export interface LabOptions {
   dir?: string;
   /** Size of each disk file (sparse); default 64 MiB. */
   diskSizeBytes?: number;
-  /** OS CA key for worker nodes, whose configs carry none (trustd is not simulated). */
-  workerOsCaKey?: BootContext['workerOsCaKey'];
 }
 
 /** What an operator enrols for one server (with the wrong password when that fault is set). */
@@ -88,7 +85,6 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         faults,
         network: { bootServerUrl: options.bootServerUrl, dhcp: options.dhcp, tftp: options.tftp },
         delays: { postMs: options.delays?.post, bootMs: options.delays?.boot, installMs: options.delays?.install },
-        workerOsCaKey: options.workerOsCaKey,
       });
     }),
   );

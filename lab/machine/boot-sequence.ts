@@ -33,7 +33,7 @@ export type MachinePhase =
   | 'utility'
   /** Talos writing itself to the install disk. */
   | 'installing'
-  /** Talos running: API on the node IP. */
+  /** Talos running: API on the node IP (a worker's once trustd signed its certificate). */
   | 'talos'
   /** Booted from disk and found nothing to boot. */
   | 'no-boot-device'
@@ -58,8 +58,14 @@ export interface BootContext {
     dhcp?: { host: string; port: number; arch?: number };
     tftp?: { host: string; port: number };
   };
-  /** OS CA key for a worker's API certificate (trustd is not simulated); by cluster name. */
-  workerOsCaKey?: (clusterName: string) => string | undefined | Promise<string | undefined>;
+}
+
+/** Rejects when `signal` aborts (never resolves). */
+function abortion(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 /** The running state of one machine: its phase and whatever it serves. */
@@ -176,16 +182,19 @@ export class MachineRuntime {
   }
 
   private async startTalos(machineConfigYaml: string, signal: AbortSignal): Promise<void> {
-    const config = parseMachineConfig(machineConfigYaml);
+    parseMachineConfig(machineConfigYaml);
     const { nodeIp } = readTalosBootSettings(
       machineConfigYaml,
       this.ctx.spec.nics.map((n) => n.mac),
     );
     if (nodeIp === undefined) throw new Error('machine config gives this machine no address');
-    const osCaKeyPem = config.osCa.keyPem ? undefined : await this.ctx.workerOsCaKey?.(config.clusterName);
     signal.throwIfAborted();
-    this.talos = await startTalosNode({ ip: nodeIp, machineConfigYaml, osCaKeyPem });
-    this.talos.onReset(() => void this.afterReset());
+    const talos = await startTalosNode({ ip: nodeIp, machineConfigYaml, faults: this.ctx.faults().talos });
+    this.talos = talos;
+    talos.onReset(() => void this.afterReset());
+    // A worker has no OS CA key: its API comes up once trustd on a control plane signed its certificate.
+    // Power-off closes the node, which ends that wait.
+    await Promise.race([talos.apiListening, abortion(signal)]);
     this.setPhase('talos', nodeIp);
   }
 

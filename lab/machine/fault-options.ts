@@ -2,7 +2,7 @@
 import type { VirtualServerFaults } from './machine-spec.js';
 
 /** How a `--fault` value is spelled. */
-export const FAULT_SYNTAX = 'NAME:never-boots|wrong-password|bmc-drop=RATE|fail-wipe=DISK';
+export const FAULT_SYNTAX = 'NAME:never-boots|wrong-password|bmc-drop=RATE|fail-wipe=DISK|kube-ready-delay=MS';
 
 /** Parses `--fault` values (`lab-02:never-boots`) into per-machine faults. Thrown on an unknown fault. */
 export function parseFaults(values: readonly string[]): Record<string, VirtualServerFaults> {
@@ -17,6 +17,8 @@ export function parseFaults(values: readonly string[]): Record<string, VirtualSe
     else if (kind === 'bmc-drop' && arg !== undefined && Number(arg) >= 0 && Number(arg) <= 1)
       entry.bmcDropRate = Number(arg);
     else if (kind === 'fail-wipe' && arg !== undefined) entry.failWipeDisks = [...(entry.failWipeDisks ?? []), arg];
+    else if (kind === 'kube-ready-delay' && arg !== undefined && /^\d+$/.test(arg))
+      entry.talos = { ...entry.talos, kubeApiReadyDelayMs: Number(arg) };
     else throw new Error(`bad --fault ${value}`);
   }
   return faults;

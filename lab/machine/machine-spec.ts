@@ -3,6 +3,7 @@
  * machines looks the same on every run: a rack of mixed Dell/Supermicro/HPE boxes with an NVMe
  * boot disk, data disks, two onboard NICs and a BMC on its own loopback address.
  */
+import type { TalosNodeFaults } from '../talos-node/node-state.js';
 import type { LabDiskSpec, LabMachineSpec } from '../utility-os/types.js';
 
 const MIB = 1024 * 1024;
@@ -18,6 +19,8 @@ export interface VirtualServerFaults {
   failWipeDisks?: string[];
   /** The server powers on but never gets past POST: no PXE, no disk boot. */
   neverBoots?: boolean;
+  /** Faults of the Talos node the server runs once installed (e.g. a slow Kubernetes API). */
+  talos?: TalosNodeFaults;
 }
 
 /** A virtual server's hardware and identity. */

@@ -38,6 +38,8 @@ export interface LabMachineConfig {
   /** `init` is the legacy name of the bootstrap control plane; it behaves as `controlplane`. */
   type: 'init' | 'controlplane' | 'worker';
   clusterName: string;
+  /** `machine.token`: what a worker presents to trustd, and what trustd on a control plane expects. */
+  token: string;
   /** `cluster.controlPlane.endpoint`, e.g. `https://127.10.0.10:6443`. */
   endpoint: URL;
   /** Talos OS CA (`machine.ca`); `keyPem` is empty on workers in real generated configs. */
@@ -85,6 +87,7 @@ export function parseMachineConfig(yamlText: string): LabMachineConfig {
   return {
     type: machine.type,
     clusterName: cluster.clusterName,
+    token: machine.token,
     endpoint: new URL(cluster.controlPlane.endpoint),
     osCa: { certPem: machine.ca.crt, keyPem: machine.ca.key },
     kubernetesCa: { certPem: cluster.ca.crt, keyPem: cluster.ca.key },

@@ -63,6 +63,19 @@ export async function exportTalosKeyPem(privateKey: CryptoKey, keyFamily: Signin
     .replace(/PRIVATE KEY-----/g, 'ED25519 PRIVATE KEY-----');
 }
 
+/** The WebCrypto signing algorithm of a key family (Ed25519, or ECDSA with SHA-256). */
+export function signingAlgorithm(keyFamily: SigningCa['family']): typeof ED25519 | typeof ECDSA_SIGN {
+  return keyFamily === 'ed25519' ? ED25519 : ECDSA_SIGN;
+}
+
+/** The key family of a certificate's public key; thrown for anything but Ed25519 and ECDSA. */
+export function certificateKeyFamily(certPem: string): SigningCa['family'] {
+  const name = new x509.X509Certificate(certPem).publicKey.algorithm.name;
+  if (name === 'Ed25519') return 'ed25519';
+  if (name === 'ECDSA') return 'ecdsa';
+  throw new Error(`unsupported CA key algorithm ${name} (Talos uses Ed25519 or ECDSA)`);
+}
+
 /** Generates a key pair of the given family. */
 export async function generateKeyPair(keyFamily: SigningCa['family']): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(keyFamily === 'ed25519' ? ED25519 : ECDSA_P256, true, [
@@ -79,21 +92,27 @@ function serial(): string {
 
 /** What a leaf certificate says. */
 export interface LeafSpec {
-  /** RFC 4514 subject, e.g. `CN=admin, O=system:masters`. */
-  subject: string;
+  /** RFC 4514 subject, e.g. `CN=admin, O=system:masters`, or the JSON form of a parsed name. */
+  subject: string | x509.JsonName;
   /** DNS names and IP addresses for the SAN extension. */
   sans?: string[];
   extKeyUsages: string[];
+  /** Key usage flags; digital signature + key encipherment (siderolabs/crypto's default) unless given. */
+  keyUsages?: x509.KeyUsageFlags;
   lifetimeMs?: number;
 }
 
-/** Issues a leaf certificate (with a fresh key of the CA's family) signed by `ca`. */
-export async function issueLeaf(ca: SigningCa, spec: LeafSpec): Promise<PemPair> {
-  const keys = await generateKeyPair(ca.family);
+/** Signs a certificate for `publicKey` (a key of ours, or the one a CSR carries) with `ca`. */
+export async function signCertificate(
+  ca: SigningCa,
+  spec: LeafSpec,
+  publicKey: CryptoKey | x509.PublicKey,
+): Promise<x509.X509Certificate> {
   const now = Date.now();
+  const keyUsages = spec.keyUsages ?? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.KeyUsagesExtension(keyUsages, true),
     new x509.ExtendedKeyUsageExtension(spec.extKeyUsages, false),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
   ];
@@ -102,18 +121,24 @@ export async function issueLeaf(ca: SigningCa, spec: LeafSpec): Promise<PemPair>
     const names = sans.map((value) => ({ type: isIP(value) ? ('ip' as const) : ('dns' as const), value }));
     extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
   }
-  const cert = await x509.X509CertificateGenerator.create({
+  return x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: spec.subject,
     issuer: ca.cert.subject,
     // Talos back-dates by its allowed clock skew (pkg/kubeconfig/generate.go: 10 s).
     notBefore: new Date(now - 10_000),
     notAfter: new Date(now + (spec.lifetimeMs ?? 365 * 24 * 3600_000)),
-    publicKey: keys.publicKey,
+    publicKey,
     signingKey: ca.privateKey,
-    signingAlgorithm: ca.family === 'ed25519' ? ED25519 : ECDSA_SIGN,
+    signingAlgorithm: signingAlgorithm(ca.family),
     extensions,
   });
+}
+
+/** Issues a leaf certificate (with a fresh key of the CA's family) signed by `ca`. */
+export async function issueLeaf(ca: SigningCa, spec: LeafSpec): Promise<PemPair> {
+  const keys = await generateKeyPair(ca.family);
+  const cert = await signCertificate(ca, spec, keys.publicKey);
   return { certPem: cert.toString('pem'), keyPem: await exportTalosKeyPem(keys.privateKey, ca.family) };
 }
 
@@ -127,7 +152,7 @@ export async function createCa(subject: string, keyFamily: SigningCa['family']):
     notBefore: new Date(now - 10_000),
     notAfter: new Date(now + 10 * 365 * 24 * 3600_000),
     keys,
-    signingAlgorithm: keyFamily === 'ed25519' ? ED25519 : ECDSA_SIGN,
+    signingAlgorithm: signingAlgorithm(keyFamily),
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature, true),

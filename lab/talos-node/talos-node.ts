@@ -5,14 +5,18 @@ import { startKubeApiServer, type KubeApiServer } from './kube-apiserver.js';
 import { parseMachineConfig, type LabMachineConfig } from './machine-config.js';
 import { createMachineServiceHandlers } from './machine-service.js';
 import type { NodeState, TalosNodeFaults } from './node-state.js';
-import { ExtKeyUsage, issueLeaf, loadSigningCa } from './pki.js';
+import { ExtKeyUsage, issueLeaf, loadSigningCa, type PemPair } from './pki.js';
+import { startTrustd, TRUSTD_PORT, type Trustd } from './trustd.js';
+import { requestApiCertificate } from './trustd-client.js';
 
 export type { TalosNodeFaults } from './node-state.js';
 
 /**
  * A simulated Talos node for the lab: the Talos API (`machine.MachineService` over gRPC with
- * mTLS, TLS 1.3) on `ip:50000`, and once bootstrapped a Kubernetes API health endpoint on
- * `ip:6443`. See `README.md` beside this file for how it differs from real Talos.
+ * mTLS, TLS 1.3) on `ip:50000`, on control planes trustd on `ip:50001`, and once bootstrapped a
+ * Kubernetes API health endpoint on `ip:6443`. A worker serves its API only once trustd on a
+ * control plane has signed its certificate. See `README.md` beside this file for how it differs
+ * from real Talos.
  */
 
 /** Options of {@link startTalosNode}. */
@@ -26,10 +30,18 @@ export interface TalosNodeOptions {
   /** Kubernetes API port; defaults to the port of `cluster.controlPlane.endpoint` (6443). */
   kubePort?: number;
   /**
-   * OS CA key for a worker, whose config (like a real generated worker config) has no
-   * `machine.ca.key`: a real worker obtains its API certificate from trustd on a control plane.
+   * OS CA key for a worker started on its own, with no control plane to ask: it then signs its
+   * API certificate itself instead of asking trustd (client tests of a lone worker). The lab's
+   * machines never pass it.
    */
   osCaKeyPem?: string;
+  /** trustd port of a control plane; 50001 as on real nodes, 0 for an ephemeral port. */
+  trustdPort?: number;
+  /**
+   * Where a worker asks for its certificate: `host:port` of trustd. Defaults to the host of
+   * `cluster.controlPlane.endpoint` on port 50001, as Talos' static endpoint controller resolves it.
+   */
+  trustdEndpoints?: string[];
   faults?: TalosNodeFaults;
   /** Reported by Version (`tag`). */
   talosVersion?: string;
@@ -53,8 +65,12 @@ export interface TalosNode {
   readonly phase: NodeState['phase'];
   readonly config: LabMachineConfig;
   readonly stagedConfigYaml: string | undefined;
-  /** Resolves once the Talos API listens (after `apiStartDelayMs`). */
+  /** Resolves once the Talos API listens (after `apiStartDelayMs`; on a worker after trustd signed its certificate). */
   readonly apiListening: Promise<void>;
+  /** The Talos API's serving certificate (PEM) once it listens. */
+  readonly apiCertificatePem: string | undefined;
+  /** trustd of a control plane (undefined on workers). */
+  readonly trustd: Trustd | undefined;
   /**
    * A control plane joining an already bootstrapped cluster: etcd has data (Bootstrap then answers
    * AlreadyExists) and the Kubernetes API starts, without a Bootstrap call on this node.
@@ -78,9 +94,8 @@ export async function startTalosNode(options: TalosNodeOptions): Promise<TalosNo
   if (faults.apiStartDelayMs && apiPortWanted === 0)
     throw new Error('talos-node: apiStartDelayMs needs a fixed apiPort');
   const osCaKey = config.osCa.keyPem || options.osCaKeyPem;
-  if (!osCaKey)
-    throw new Error('talos-node: worker config has no machine.ca.key; pass osCaKeyPem (trustd is not simulated)');
-  const osCa = await loadSigningCa(config.osCa.certPem, osCaKey);
+  // A real worker config carries the OS CA certificate only; its key stays on the control planes.
+  const osCa = osCaKey ? await loadSigningCa(config.osCa.certPem, osCaKey) : undefined;
   const isControlPlane = config.type !== 'worker';
   const state: NodeState = {
     ip: options.ip,
@@ -104,12 +119,35 @@ export async function startTalosNode(options: TalosNodeOptions): Promise<TalosNo
     },
   };
 
-  // apid's certificate: signed by the OS CA, naming the node's addresses and machine.certSANs.
-  const apiCert = await issueLeaf(osCa, {
-    subject: 'CN=talos-node',
-    sans: [...new Set([options.ip, ...config.machineCertSans])],
-    extKeyUsages: [ExtKeyUsage.ServerAuth],
-  });
+  // apid's certificate names the node's addresses and machine.certSANs; a control plane signs it
+  // with the OS CA from its config, a worker asks trustd (secrets.APIController in Talos).
+  const apiSans = [...new Set([options.ip, ...config.machineCertSans])];
+  const abort = new AbortController();
+  const obtainApiCert = async (): Promise<PemPair> => {
+    if (osCa)
+      return issueLeaf(osCa, { subject: 'CN=talos-node', sans: apiSans, extKeyUsages: [ExtKeyUsage.ServerAuth] });
+    return requestApiCertificate({
+      endpoints: options.trustdEndpoints ?? [`${hostOf(config.endpoint)}:${TRUSTD_PORT}`],
+      token: config.token,
+      osCaCertPem: config.osCa.certPem,
+      commonName: 'talos-node',
+      sans: apiSans,
+      signal: abort.signal,
+    });
+  };
+  let apiCertificatePem: string | undefined;
+  // trustd runs on control planes from boot, before etcd exists: workers can join at any time.
+  const trustd =
+    isControlPlane && osCa && config.osCa.keyPem
+      ? await startTrustd({
+          ip: options.ip,
+          port: options.trustdPort,
+          osCa,
+          token: config.token,
+          sans: apiSans,
+          insideNetworkNamespace: options.insideNetworkNamespace,
+        })
+      : undefined;
   const kubePortWanted = options.kubePort ?? Number(config.endpoint.port || 6443);
   let kubeApi: KubeApiServer | undefined;
   let kubeStarting: Promise<void> | undefined;
@@ -145,6 +183,7 @@ export async function startTalosNode(options: TalosNodeOptions): Promise<TalosNo
 
   let apiPort = apiPortWanted;
   const listen = async (): Promise<void> => {
+    const apiCert = await obtainApiCert();
     const { service } = loadMachineService();
     server.addService(
       service,
@@ -170,9 +209,11 @@ export async function startTalosNode(options: TalosNodeOptions): Promise<TalosNo
       `${options.ip.includes(':') ? `[${options.ip}]` : options.ip}:${apiPortWanted}`,
       new TalosApiServerCredentials(config.osCa.certPem, apiCert.certPem, apiCert.keyPem),
     );
+    apiCertificatePem = apiCert.certPem;
   };
 
   const stop = async (): Promise<void> => {
+    await trustd?.close();
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     server.forceShutdown();
     await kubeStarting?.catch(() => undefined);
@@ -183,7 +224,12 @@ export async function startTalosNode(options: TalosNodeOptions): Promise<TalosNo
   const apiListening = faults.apiStartDelayMs
     ? new Promise<void>((resolve, reject) => setTimeout(() => listen().then(resolve, reject), faults.apiStartDelayMs))
     : listen();
-  if (!faults.apiStartDelayMs) await apiListening;
+  // A worker waiting for trustd is a booted node whose API is not up yet; callers await `apiListening`.
+  if (!faults.apiStartDelayMs && osCa)
+    await apiListening.catch(async (err: unknown) => {
+      await trustd?.close();
+      throw err;
+    });
   apiListening.catch(() => undefined);
 
   return {
@@ -216,6 +262,10 @@ export async function startTalosNode(options: TalosNodeOptions): Promise<TalosNo
       return state.stagedConfigYaml;
     },
     apiListening,
+    get apiCertificatePem() {
+      return apiCertificatePem;
+    },
+    trustd,
     joinBootstrappedCluster: () => {
       // etcd joined the existing cluster: its data directory is no longer empty (Bootstrap → AlreadyExists).
       state.bootstrapped = true;
@@ -223,6 +273,7 @@ export async function startTalosNode(options: TalosNodeOptions): Promise<TalosNo
     },
     onReset: (listener) => void resetListeners.push(listener),
     close: async () => {
+      abort.abort();
       await apiListening.catch(() => undefined);
       await stop();
     },

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { open, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { newId } from '../../db/ids.js';
@@ -11,21 +11,10 @@ import { waitForDiscovery } from '../../tools/dev/welcome.js';
 import { ApiHarness, type TestApi } from '../integration/api/harness.js';
 import { startWorkerFor } from '../support/api-worker.js';
 import { uniqueName } from '../support/services.js';
+import { readBytes } from './lab-stack.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** Reads `length` bytes at `offset` of a file. */
-async function readBytes(file: string, offset: number, length: number): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, offset);
-    return buffer;
-  } finally {
-    await handle.close();
-  }
-}
 
 /** API + worker + an agent process + a lab of `machines` servers, enrolled; `stop()` ends them all. */
 async function startLabStack(name: string, machines: number) {

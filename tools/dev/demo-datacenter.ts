@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { talosArtifactNames } from '../../agent/boot/ipxe-script.js';
 import type { Container } from '../../api/container.js';
-import { startLab, type Lab } from '../../lab/lab.js';
+import { startLab, type Lab, type LabOptions } from '../../lab/lab.js';
+import type { NewAsset } from '../../api/services/asset-service.js';
 import type { Logger } from '../../shared/logger.js';
 import { freePort } from '../devservices/free-port.js';
 import { startProcess, type ManagedProcess } from '../devservices/managed-process.js';
@@ -12,11 +13,128 @@ import { startProcess, type ManagedProcess } from '../devservices/managed-proces
 /** Talos releases the demo agent can boot (stand-in images: the lab checks them, it does not run them). */
 const TALOS_VERSIONS = ['v1.10.6'];
 
+/** The site agent of a simulated datacenter: a real child process, restartable on the same boot port. */
+export interface LabAgent {
+  /** The running process (a new one after {@link LabAgent.restart}). */
+  readonly process: ManagedProcess;
+  /** The agent's boot HTTP server, which lab machines PXE-boot from. */
+  readonly bootServerUrl: string;
+  /** Kills the agent at once (SIGKILL, no drain), as a crash or power loss would. */
+  kill(): Promise<void>;
+  /** Starts the agent again with the same data dir (its saved credential) and boot port. */
+  restart(): Promise<void>;
+  /** Stops it gracefully (SIGTERM). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the production agent entry point (`agent/main.ts`) as its own process, enrolling with the
+ * site's one-time token (a restart reuses the credential it saved), with stand-in boot images.
+ */
+export async function startLabAgent(options: {
+  apiUrl: string;
+  enrollmentToken: string;
+  dir: string;
+}): Promise<LabAgent> {
+  const agentDir = join(options.dir, 'agent');
+  const artifactDir = join(agentDir, 'artifacts');
+  await mkdir(artifactDir, { recursive: true, mode: 0o700 });
+  const images = [
+    'rackpilot-utility-vmlinuz',
+    'rackpilot-utility-initramfs',
+    ...TALOS_VERSIONS.flatMap((v) => Object.values(talosArtifactNames(v))),
+  ];
+  for (const name of images) await writeFile(join(artifactDir, name), randomBytes(64 * 1024));
+  const bootPort = await freePort();
+  const spawnAgent = (): ManagedProcess =>
+    startProcess(
+      'agent',
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('../../agent/main.ts', import.meta.url))],
+      {
+        logFile: join(options.dir, 'agent.log'),
+        env: {
+          ...process.env,
+          RACKPILOT_AGENT_API_URL: options.apiUrl,
+          RACKPILOT_AGENT_ENROLLMENT_TOKEN: options.enrollmentToken,
+          RACKPILOT_AGENT_CREDENTIAL_FILE: join(agentDir, 'credential.json'),
+          RACKPILOT_AGENT_DATA_DIR: agentDir,
+          RACKPILOT_AGENT_ARTIFACT_DIR: artifactDir,
+          RACKPILOT_AGENT_NAME: 'lab-agent',
+          RACKPILOT_AGENT_BOOT_HTTP_HOST: '127.0.0.1',
+          RACKPILOT_AGENT_BOOT_HTTP_PORT: String(bootPort),
+          RACKPILOT_AGENT_TFTP_ENABLED: 'false',
+          RACKPILOT_AGENT_PROXY_DHCP_ENABLED: 'false',
+          RACKPILOT_AGENT_CLAIM_WAIT_SECONDS: '5',
+        },
+      },
+    );
+  let current: ManagedProcess;
+  let exited = false;
+  const spawnTracked = (): void => {
+    const started = spawnAgent();
+    current = started;
+    exited = false;
+    void started.exited.then(() => {
+      if (current === started) exited = true;
+    });
+  };
+  spawnTracked();
+  const kill = async (): Promise<void> => {
+    // Only while our own child is alive, by its PID: a dead PID may already belong to someone else.
+    if (!exited) process.kill(current.pid, 'SIGKILL');
+    await current.exited;
+    await current.stop(); // closes its log stream
+  };
+  return {
+    get process() {
+      return current;
+    },
+    bootServerUrl: `http://127.0.0.1:${bootPort}`,
+    kill,
+    async restart() {
+      await kill();
+      spawnTracked();
+    },
+    stop: () => current.stop(),
+  };
+}
+
+/** Enrols every lab BMC as an asset of `siteId` (which starts its discovery); returns the asset ids in lab order. */
+export async function enrolLabServers(
+  lab: Lab,
+  enrol: (body: NewAsset) => Promise<string>,
+  siteId: string,
+): Promise<string[]> {
+  const assetIds: string[] = [];
+  for (const server of lab.servers) {
+    const { bmc } = server;
+    assetIds.push(
+      await enrol({
+        siteId,
+        bmc: {
+          driver: 'ipmi',
+          address: bmc.address,
+          port: bmc.port,
+          username: bmc.username,
+          password: bmc.password,
+          cipherSuite: bmc.cipherSuite,
+        },
+        hostname: server.name,
+        labels: { lab: 'true' },
+      }),
+    );
+  }
+  return assetIds;
+}
+
 /** The simulated datacenter of `npm start`: one agent (a real child process) and a lab of servers. */
 export interface DemoDatacenter {
   siteId: string;
   lab: Lab;
-  agent: ManagedProcess;
+  /** The agent process (a new one after `labAgent.restart()`). */
+  readonly agent: ManagedProcess;
+  labAgent: LabAgent;
   assetIds: string[];
   stop(): Promise<void>;
 }
@@ -34,6 +152,7 @@ export async function startDemoDatacenter(options: {
   machines: number;
   dir: string;
   delays: { post: number; boot: number; install: number };
+  faults?: LabOptions['faults'];
   log: Logger;
 }): Promise<DemoDatacenter> {
   const { container, log } = options;
@@ -41,73 +160,36 @@ export async function startDemoDatacenter(options: {
     name: `lab-${randomBytes(3).toString('hex')}`,
   });
   const siteId = site._id;
-  const agentDir = join(options.dir, 'agent');
-  const artifactDir = join(agentDir, 'artifacts');
-  await mkdir(artifactDir, { recursive: true, mode: 0o700 });
-  const images = [
-    'rackpilot-utility-vmlinuz',
-    'rackpilot-utility-initramfs',
-    ...TALOS_VERSIONS.flatMap((v) => Object.values(talosArtifactNames(v))),
-  ];
-  for (const name of images) await writeFile(join(artifactDir, name), randomBytes(64 * 1024));
-  const bootPort = await freePort();
-  const agent = startProcess(
-    'agent',
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('../../agent/main.ts', import.meta.url))],
-    {
-      logFile: join(options.dir, 'agent.log'),
-      env: {
-        ...process.env,
-        RACKPILOT_AGENT_API_URL: options.apiUrl,
-        RACKPILOT_AGENT_ENROLLMENT_TOKEN: enrollmentToken,
-        RACKPILOT_AGENT_CREDENTIAL_FILE: join(agentDir, 'credential.json'),
-        RACKPILOT_AGENT_DATA_DIR: agentDir,
-        RACKPILOT_AGENT_ARTIFACT_DIR: artifactDir,
-        RACKPILOT_AGENT_NAME: 'lab-agent',
-        RACKPILOT_AGENT_BOOT_HTTP_HOST: '127.0.0.1',
-        RACKPILOT_AGENT_BOOT_HTTP_PORT: String(bootPort),
-        RACKPILOT_AGENT_TFTP_ENABLED: 'false',
-        RACKPILOT_AGENT_PROXY_DHCP_ENABLED: 'false',
-        RACKPILOT_AGENT_CLAIM_WAIT_SECONDS: '5',
-      },
-    },
-  );
+  const labAgent = await startLabAgent({ apiUrl: options.apiUrl, enrollmentToken, dir: options.dir });
   const lab = await startLab({
     machines: options.machines,
-    bootServerUrl: `http://127.0.0.1:${bootPort}`,
+    bootServerUrl: labAgent.bootServerUrl,
     delays: options.delays,
+    faults: options.faults,
     dir: join(options.dir, 'lab'),
+  }).catch(async (err: unknown) => {
+    await labAgent.stop();
+    throw err;
   });
-  const assetIds: string[] = [];
-  for (const server of lab.servers) {
-    const { bmc } = server;
-    const { asset } = await container.services.assets.enrol(options.orgId, {
-      siteId,
-      bmc: {
-        driver: 'ipmi',
-        address: bmc.address,
-        port: bmc.port,
-        username: bmc.username,
-        password: bmc.password,
-        cipherSuite: bmc.cipherSuite,
-      },
-      hostname: server.name,
-      labels: { lab: 'true' },
-    });
-    assetIds.push(asset._id);
-  }
+  const assetIds = await enrolLabServers(
+    lab,
+    async (body) => (await container.services.assets.enrol(options.orgId, body)).asset._id,
+    siteId,
+  );
   log.info(
-    { siteId, agentPid: agent.pid, machines: lab.servers.length },
+    { siteId, agentPid: labAgent.process.pid, machines: lab.servers.length },
     'simulated datacenter started; discovery running',
   );
   return {
     siteId,
     lab,
-    agent,
+    get agent() {
+      return labAgent.process;
+    },
+    labAgent,
     assetIds,
     async stop() {
-      await agent.stop();
+      await labAgent.stop();
       await lab.stop();
     },
   };

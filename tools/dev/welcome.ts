@@ -31,17 +31,22 @@ export async function waitForDiscovery(
   }
 }
 
-/** A Colony-shaped cluster request on the lab: one control plane on the first asset. */
-function clusterBody(info: { assetIds: string[]; lab: { gateway: string; freeIps: string[] } }): string {
-  const [first] = info.assetIds;
-  return JSON.stringify({
+/**
+ * A Colony-shaped cluster request on the lab: one control plane on the first asset and workers on
+ * the next two, as far as there are assets (workers get their Talos API certificate from the
+ * control plane's trustd, as on real Talos).
+ */
+export function demoClusterRequest(info: { assetIds: string[]; lab: { gateway: string; freeIps: string[] } }) {
+  const [first, ...rest] = info.assetIds;
+  const node = (assetId: string | undefined, i: number) => ({ assetId, ip: info.lab.freeIps[i], subnet: '24' });
+  return {
     name: 'lab-cluster',
     type: 'talos',
-    flavor: 'talos',
+    flavor: 'talos' as const,
     gateway: info.lab.gateway,
-    controlPlanes: [{ assetId: first, ip: info.lab.freeIps[0], subnet: '24' }],
-    workers: [],
-  });
+    controlPlanes: [node(first, 0)],
+    workers: rest.slice(0, 2).map((assetId, i) => node(assetId, i + 1)),
+  };
 }
 
 /** Prints what a person needs to try the API: URL, key, and copy-pasteable commands. */
@@ -64,7 +69,7 @@ export function printWelcome(info: {
     '',
     'Try:',
     `  curl -s ${h} ${info.apiUrl}/api/v1/assets`,
-    `  curl -s ${h} -H 'Content-Type: application/json' ${info.apiUrl}/api/v1/clusters -d '${clusterBody(info)}'`,
+    `  curl -s ${h} -H 'Content-Type: application/json' ${info.apiUrl}/api/v1/clusters -d '${JSON.stringify(demoClusterRequest(info))}'`,
     `  curl -s ${h} "${info.apiUrl}/api/v1/workflows?type=cluster-provision"   # then GET /api/v1/workflows/<workflowId>`,
     '',
     'Ctrl-C stops everything.',

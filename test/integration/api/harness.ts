@@ -127,6 +127,31 @@ export class ApiHarness {
     return { key: res.body.key, id: res.body.id };
   }
 
+  /** Workflows a test file started on a queue no worker polls; `finish()` terminates them. */
+  readonly started: string[] = [];
+
+  /** Creates a site with `key` and returns its id; its one-time enrollment token joins the secrets. */
+  async site(api: TestApi, key: string, name: string): Promise<string> {
+    const res = await api.request('POST', '/api/v1/sites', { key, body: { name } });
+    expect(res.status, res.text).toBe(201);
+    this.secrets.add(res.body.enrollmentToken);
+    return res.body.id;
+  }
+
+  /** The end of a test file: terminates the started workflows, checks no secret was logged, closes. */
+  async finish(api: TestApi): Promise<void> {
+    if (this.started.length > 0) {
+      const client = await api.container.temporal();
+      for (const id of this.started)
+        await client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined);
+    }
+    this.assertNoSecretsLogged();
+    await this.close();
+  }
+
   /** Fails when any captured log line holds any full key or key secret seen in the run. */
   assertNoSecretsLogged(): void {
     expect(this.logs.lines.length).toBeGreaterThan(0);

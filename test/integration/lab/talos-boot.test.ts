@@ -26,7 +26,6 @@ beforeAll(async () => {
     machines: 2,
     fullPxe: true,
     delays: { post: 50, boot: 50, install: 100 },
-    workerOsCaKey: () => bundle.certs.os.key,
   });
   const [cp, worker] = h.lab.servers as [(typeof h.lab.servers)[0], (typeof h.lab.servers)[0]];
   const input: TalosClusterInput = {
@@ -107,6 +106,9 @@ describe('lab virtual server: Talos over the full PXE chain', () => {
     ).toEqual(h.lab.servers.map((s) => `asset-${s.name}`).sort());
     const cp = h.lab.server(h.lab.servers[0]!.name);
     const worker = h.lab.server(h.lab.servers[1]!.name);
+    // The worker's config has no OS CA key: its API certificate came from the control plane's trustd.
+    expect(worker.talos?.config.osCa.keyPem).toBe('');
+    expect(cp.talos?.trustd?.issued).toBe(1);
     expect(await readTalosInstall(cp.diskFile('nvme0n1'))).toBe(h.boot.machineConfigs.get(`asset-${cp.spec.name}`));
     expect(await readTalosInstall(cp.diskFile('sda'))).toBeUndefined();
     expect(await readTalosInstall(worker.diskFile('sda'))).toContain('type: worker');

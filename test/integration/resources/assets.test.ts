@@ -15,7 +15,7 @@ describe('assets', () => {
   let other: Awaited<ReturnType<ApiHarness['organization']>>;
   let siteId: string;
   let otherSiteId: string;
-  const started: string[] = [];
+  const started = h.started;
 
   beforeAll(async () => {
     await h.open('res_assets');
@@ -26,22 +26,11 @@ describe('assets', () => {
     org = await h.organization(api, 'Assets');
     other = await h.organization(api, 'Elsewhere');
     h.secrets.add(PASSWORD);
-    const site = await api.request('POST', '/api/v1/sites', { key: org.adminKey, body: { name: 'fra-1' } });
-    h.secrets.add(site.body.enrollmentToken);
-    siteId = site.body.id;
-    const foreign = await api.request('POST', '/api/v1/sites', { key: other.adminKey, body: { name: 'fra-1' } });
-    h.secrets.add(foreign.body.enrollmentToken);
-    otherSiteId = foreign.body.id;
+    siteId = await h.site(api, org.adminKey, 'fra-1');
+    otherSiteId = await h.site(api, other.adminKey, 'fra-1');
   });
   afterAll(async () => {
-    const client = await api.container.temporal();
-    for (const id of started)
-      await client.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
-    h.assertNoSecretsLogged();
-    await h.close();
+    await h.finish(api);
   });
 
   const auditRows = async (requestId: string) =>

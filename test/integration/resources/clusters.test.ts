@@ -19,7 +19,7 @@ describe('clusters', () => {
   let siteId: string;
   let site2Id: string;
   let otherSiteId: string;
-  const started: string[] = [];
+  const started = h.started;
   let mac = 10;
 
   beforeAll(async () => {
@@ -30,24 +30,13 @@ describe('clusters', () => {
     other = await h.organization(api, 'Elsewhere');
     h.secrets.add(GITLAB_TOKEN);
     h.secrets.add(CIVO_TOKEN);
-    const mkSite = async (key: string, name: string) => {
-      const site = await api.request('POST', '/api/v1/sites', { key, body: { name } });
-      h.secrets.add(site.body.enrollmentToken);
-      return site.body.id as string;
-    };
+    const mkSite = (key: string, name: string) => h.site(api, key, name);
     siteId = await mkSite(org.adminKey, 'fra-1');
     site2Id = await mkSite(org.adminKey, 'fra-2');
     otherSiteId = await mkSite(other.adminKey, 'fra-1');
   });
   afterAll(async () => {
-    const client = await api.container.temporal();
-    for (const id of started)
-      await client.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
-    h.assertNoSecretsLogged();
-    await h.close();
+    await h.finish(api);
   });
 
   async function available(overrides: Partial<AssetDoc> = {}): Promise<AssetDoc> {

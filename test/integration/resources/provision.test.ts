@@ -16,7 +16,7 @@ describe('standalone provisioning (POST /api/v1/assets/{id}/provision)', () => {
   let org: Awaited<ReturnType<ApiHarness['organization']>>;
   let other: Awaited<ReturnType<ApiHarness['organization']>>;
   let siteId: string;
-  const started: string[] = [];
+  const started = h.started;
   let machine = 60;
   let host = 20;
 
@@ -25,19 +25,10 @@ describe('standalone provisioning (POST /api/v1/assets/{id}/provision)', () => {
     api = await h.start({ env: { ...limits, RACKPILOT_TASK_QUEUE: uniqueName('provision') } });
     org = await h.organization(api, 'Provision');
     other = await h.organization(api, 'Elsewhere');
-    const site = await api.request('POST', '/api/v1/sites', { key: org.adminKey, body: { name: 'ams-1' } });
-    h.secrets.add(site.body.enrollmentToken);
-    siteId = site.body.id;
+    siteId = await h.site(api, org.adminKey, 'ams-1');
   });
   afterAll(async () => {
-    const client = await api.container.temporal();
-    for (const id of started)
-      await client.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
-    h.assertNoSecretsLogged();
-    await h.close();
+    await h.finish(api);
   });
 
   async function available(overrides: Partial<AssetDoc> = {}): Promise<AssetDoc> {

@@ -16,7 +16,7 @@ describe('workflows', () => {
   let org: Awaited<ReturnType<ApiHarness['organization']>>;
   let other: Awaited<ReturnType<ApiHarness['organization']>>;
   let siteId: string;
-  const started: string[] = [];
+  const started = h.started;
 
   beforeAll(async () => {
     await h.open('res_workflows');
@@ -25,21 +25,12 @@ describe('workflows', () => {
     org = await h.organization(api, 'Workflows');
     other = await h.organization(api, 'Elsewhere');
     h.secrets.add(PASSWORD);
-    const site = await api.request('POST', '/api/v1/sites', { key: org.adminKey, body: { name: 'wf-1' } });
-    h.secrets.add(site.body.enrollmentToken);
-    siteId = site.body.id;
+    siteId = await h.site(api, org.adminKey, 'wf-1');
     worker = await startWorkerFor(api.container);
   });
   afterAll(async () => {
-    const client = await api.container.temporal();
-    for (const id of started)
-      await client.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
     await worker.stop();
-    h.assertNoSecretsLogged();
-    await h.close();
+    await h.finish(api);
   });
 
   const auditRows = async (requestId: string) =>

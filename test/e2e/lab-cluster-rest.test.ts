@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headTailRanges } from '../../agent/ssh/wipe-planner.js';
+import { readTalosInstall } from '../../lab/machine/talos-install.js';
+import { demoClusterRequest } from '../../tools/dev/welcome.js';
+import { expectDiscovered, readBytes, startRestLabStack, type RestLabStack } from './lab-stack.js';
+
+// Node IPs of this file only: each lab Talos node listens on its IP (50000, 50001, 6443).
+const NODE_IPS = ['127.10.0.150', '127.10.0.151', '127.10.0.152'];
+const MIB = 1024 * 1024;
+
+/** True when the `length` bytes of `file` at `start` are all zero, compared natively 4 MiB at a time. */
+async function allZero(file: string, start: number, length: number): Promise<boolean> {
+  const zeros = Buffer.alloc(4 * MIB);
+  for (let done = 0; done < length; done += zeros.length) {
+    const n = Math.min(zeros.length, length - done);
+    if (!(await readBytes(file, start + done, n)).equals(zeros.subarray(0, n))) return false;
+  }
+  return true;
+}
+
+/** Writes `data` at `offset` of an existing file. */
+async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.write(data, 0, data.length, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+// Issue 9's acceptance, through the REST API only: site → agent → BMCs → discovery → a 3-node
+// Talos cluster (1 control plane, 2 workers) → kubectl with the downloaded kubeconfig → delete →
+// every disk of every node really zeroed, per-disk reports stored, assets available again.
+describe('a 3-node Talos cluster on the simulated datacenter, through the REST API', () => {
+  let stack: RestLabStack;
+  let clusterId: string;
+
+  beforeAll(async () => {
+    stack = await startRestLabStack('e2e-rest', { machines: 3 });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('registers the site, the agent enrols with its token, and discovery leaves every asset available with inventory', async () => {
+    const site = (await stack.call('GET', `/api/v1/sites/${stack.siteId}`)).body;
+    expect(site).toMatchObject({ enrolled: true, agent: { online: true } });
+    await expectDiscovered(stack);
+  });
+
+  it('creates the cluster with Colony’s body, polls the workflow to completed, and kubectl reaches /readyz', async () => {
+    const body = {
+      ...demoClusterRequest({
+        assetIds: stack.assetIds,
+        lab: { gateway: stack.lab.network.gateway, freeIps: NODE_IPS },
+      }),
+      name: 'e2e-three',
+      credentials: { username: 'colony', password: 'e2e-secret-value' },
+    };
+    expect(body.controlPlanes).toHaveLength(1);
+    expect(body.workers).toHaveLength(2);
+    const created = await stack.call('POST', '/api/v1/clusters', body);
+    expect(created.status, created.text).toBe(202);
+    clusterId = created.body.id;
+    expect(created.text).not.toContain('e2e-secret-value');
+
+    const workflow = await stack.waitForWorkflow(created.body.workflowId, ['completed', 'failed'], 180_000);
+    expect(workflow.error).toBeNull();
+    expect(workflow).toMatchObject({ status: 'completed', progress: 100, type: 'cluster-provision' });
+
+    const cluster = (await stack.call('GET', `/api/v1/clusters/${clusterId}`)).body;
+    expect(cluster.status).toBe('ready');
+    expect(cluster.nodes.map((n: { role: string }) => n.role).sort()).toEqual(['controlplane', 'worker', 'worker']);
+    expect(cluster.nodes.every((n: { assetStatus: string }) => n.assetStatus === 'provisioned')).toBe(true);
+    expect(JSON.stringify(cluster)).not.toContain('e2e-secret-value');
+
+    // The workers run Talos with configs that hold no OS CA key: their API certificates came from
+    // trustd on the control plane, and the agent's Talos client accepted them.
+    const servers = stack.lab.servers.map((s) => stack.lab.server(s.name));
+    const [cp, ...workers] = servers;
+    expect(servers.map((s) => s.phase)).toEqual(['talos', 'talos', 'talos']);
+    expect(cp!.talos!.config.type).toBe('controlplane');
+    for (const w of workers) expect(w.talos!.config).toMatchObject({ type: 'worker', osCa: { keyPem: '' } });
+    expect(cp!.talos!.trustd!.issued).toBe(2);
+
+    const kubeconfig = await stack.call('GET', `/api/v1/clusters/${clusterId}/kubeconfig`);
+    expect(kubeconfig.status, kubeconfig.text).toBe(200);
+    const file = join(stack.dir, 'kubeconfig');
+    await writeFile(file, kubeconfig.text, { mode: 0o600 });
+    // Asynchronously: the lab's Kubernetes endpoint is served by this very process.
+    const readyz = await promisify(execFile)('kubectl', ['--kubeconfig', file, 'get', '--raw', '/readyz'], {
+      timeout: 30_000,
+    });
+    expect(readyz.stdout.trim()).toBe('ok');
+  }, 300_000);
+
+  it('deletes the cluster: every disk of every node zeroed for real, per-disk reports verified, assets available', async () => {
+    expect(clusterId).toBeDefined();
+    // Data at both ends of every disk, so "zeroed" means the wipe erased it (the install disk also holds Talos).
+    for (const info of stack.lab.servers) {
+      const server = stack.lab.server(info.name);
+      for (const disk of info.disks) {
+        await writeAt(server.diskFile(disk.name), 0, Buffer.alloc(MIB, 0xab));
+        await writeAt(server.diskFile(disk.name), disk.sizeBytes - MIB, Buffer.alloc(MIB, 0xcd));
+      }
+    }
+    const deleted = await stack.call('DELETE', `/api/v1/clusters/${clusterId}`);
+    expect(deleted.status, deleted.text).toBe(202);
+    const workflow = await stack.waitForWorkflow(deleted.body.workflowId, ['completed', 'failed'], 180_000);
+    expect(workflow.error).toBeNull();
+    expect(workflow.status).toBe('completed');
+    expect((await stack.call('GET', `/api/v1/clusters/${clusterId}`)).body.status).toBe('deleted');
+
+    for (const [i, assetId] of stack.assetIds.entries()) {
+      const info = stack.lab.servers[i]!;
+      const server = stack.lab.server(info.name);
+      expect((await stack.call('GET', `/api/v1/assets/${assetId}`)).body).toMatchObject({
+        status: 'available',
+        clusterId: null,
+      });
+      const reports = (await stack.api.container.repositories.assets.get(assetId)).wipeReports ?? [];
+      expect(reports.map((r) => r.serial).sort()).toEqual(info.disks.map((d) => d.serial).sort());
+      for (const report of reports) {
+        expect(report.verification).toMatchObject({
+          passed: true,
+          headZero: true,
+          tailZero: true,
+          signaturesFound: [],
+        });
+        expect(report.error).toBeUndefined();
+      }
+      for (const disk of info.disks) {
+        const { head, tail } = headTailRanges(disk.sizeBytes);
+        expect(await allZero(server.diskFile(disk.name), ...head), `${info.name} ${disk.name} head`).toBe(true);
+        expect(await allZero(server.diskFile(disk.name), ...tail), `${info.name} ${disk.name} tail`).toBe(true);
+        expect(await readTalosInstall(server.diskFile(disk.name))).toBeUndefined();
+      }
+      expect(server.chassis().power).toBe('off');
+    }
+  }, 300_000);
+});

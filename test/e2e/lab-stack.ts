@@ -1,0 +1,177 @@
+/**
+ * The whole product against a simulated datacenter, driven the way a user drives it: REST with an
+ * API key. API + worker + Temporal in this process; the agent as its own process (production entry
+ * point); lab servers behind real ipmi_sim BMCs booting from that agent.
+ */
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { ClusterService } from '../../api/services/cluster-service.js';
+import type { WorkflowService } from '../../api/services/workflow-service.js';
+import { startLab, type Lab, type LabOptions } from '../../lab/lab.js';
+import type { MachineTimings } from '../../workflows/workflows/asset-steps.js';
+import { enrolLabServers, startLabAgent, type LabAgent } from '../../tools/dev/demo-datacenter.js';
+import { ApiHarness, type TestApi, type TestResponse } from '../integration/api/harness.js';
+import { startWorkerFor } from '../support/api-worker.js';
+import { uniqueName } from '../support/services.js';
+
+/** A running REST-driven stack; `stop()` ends everything it started. */
+export interface RestLabStack {
+  api: TestApi;
+  harness: ApiHarness;
+  orgId: string;
+  siteId: string;
+  lab: Lab;
+  agent: LabAgent;
+  assetIds: string[];
+  dir: string;
+  /** A request with the organization's admin key. */
+  call(method: string, path: string, body?: unknown): Promise<TestResponse>;
+  /** Polls `GET /api/v1/workflows/{id}` until its status is one of `done`; returns the last body. */
+  waitForWorkflow(
+    workflowId: string,
+    done?: string[],
+    timeoutMs?: number,
+    onPoll?: (body: TestResponse['body']) => Promise<void> | void,
+  ): Promise<TestResponse['body']>;
+  stop(): Promise<void>;
+}
+
+/** Reads `length` bytes at `offset` of a file. */
+export async function readBytes(file: string, offset: number, length: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, offset);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Registers a site (`POST /api/v1/sites`), starts its agent with the one-time token, starts a lab
+ * of `machines` servers (no boot delays) and enrols every BMC (`POST /api/v1/assets`), which starts
+ * discovery. Resolves once the agent is online; discovery is still running.
+ */
+export async function startRestLabStack(
+  name: string,
+  options: { machines: number; faults?: LabOptions['faults'] },
+): Promise<RestLabStack> {
+  const harness = new ApiHarness();
+  await harness.open(name);
+  const api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: uniqueName(name) } });
+  const worker = await startWorkerFor(api.container);
+  const { orgId, adminKey } = await harness.organization(api, name);
+  const call = (method: string, path: string, body?: unknown) =>
+    api.request(method, path, { key: adminKey, ...(body !== undefined ? { body } : {}) });
+  const dir = await mkdtemp(join(tmpdir(), `rackpilot-${name}-`));
+  const stops: (() => Promise<void>)[] = [
+    () => rm(dir, { recursive: true, force: true }),
+    () => harness.close(),
+    () => worker.stop(),
+  ];
+  const stop = async (): Promise<void> => {
+    for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const site = await call('POST', '/api/v1/sites', { name: `lab-${name}`.slice(0, 63) });
+    expect(site.status, site.text).toBe(201);
+    const agent = await startLabAgent({ apiUrl: api.url, enrollmentToken: site.body.enrollmentToken, dir });
+    stops.push(() => agent.stop());
+    const lab = await startLab({
+      machines: options.machines,
+      bootServerUrl: agent.bootServerUrl,
+      delays: { post: 0, boot: 0, install: 0 },
+      faults: options.faults,
+      dir: join(dir, 'lab'),
+    });
+    stops.push(() => lab.stop());
+    const assetIds = await enrolLabServers(
+      lab,
+      async (body) => {
+        const res = await call('POST', '/api/v1/assets', body);
+        expect(res.status, res.text).toBe(201);
+        return res.body.id as string;
+      },
+      site.body.id,
+    );
+    await until(`agent of ${site.body.id} online`, 60_000, async () => {
+      const res = await call('GET', `/api/v1/sites/${site.body.id}`);
+      return res.body.enrolled === true && res.body.agent.online === true;
+    });
+    return {
+      api,
+      harness,
+      orgId,
+      siteId: site.body.id,
+      lab,
+      agent,
+      assetIds,
+      dir,
+      call,
+      async waitForWorkflow(workflowId, done = ['completed', 'failed', 'cancelled'], timeoutMs = 120_000, onPoll) {
+        let last: TestResponse['body'];
+        await until(`workflow ${workflowId} ${done.join('|')}`, timeoutMs, async () => {
+          const res = await call('GET', `/api/v1/workflows/${workflowId}`);
+          last = res.body;
+          await onPoll?.(last);
+          return res.status === 200 && done.includes(last.status);
+        });
+        return last;
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Polls `check` every 250 ms until it returns true; thrown after `timeoutMs` naming `what`. */
+export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until every asset has left discovery; asserts each is `available` with an inventory (REST view). */
+export async function expectDiscovered(stack: RestLabStack, timeoutMs = 120_000): Promise<void> {
+  await until('discovery of every asset', timeoutMs, async () => {
+    const states = await Promise.all(
+      stack.assetIds.map(async (id) => (await stack.call('GET', `/api/v1/assets/${id}`)).body.status as string),
+    );
+    return states.every((s) => s === 'available' || s === 'error');
+  });
+  for (const [i, id] of stack.assetIds.entries()) {
+    const asset = (await stack.call('GET', `/api/v1/assets/${id}`)).body;
+    const server = stack.lab.servers[i]!;
+    expect(asset.status, JSON.stringify(asset.lastError)).toBe('available');
+    expect(asset.inventory.disks.map((d: { serial: string }) => d.serial).sort()).toEqual(
+      server.disks.map((d) => d.serial).sort(),
+    );
+  }
+}
+
+/**
+ * The cluster service `POST /api/v1/clusters` calls (same validation, reservation, record and
+ * workflow index), except that the workflow gets `timings`: the REST API always runs with the
+ * production ones (a 15-minute boot timeout), too long for a test of a machine that never boots.
+ */
+export function clusterServiceWithTimings(stack: RestLabStack, timings: Partial<MachineTimings>): ClusterService {
+  const { container } = stack.api;
+  const real = container.services.workflows;
+  const workflows = Object.create(real) as WorkflowService;
+  workflows.start = (start) =>
+    real.start({ ...start, args: start.args.map((arg) => ({ ...(arg as object), timings })) });
+  return new ClusterService({
+    clusters: container.repositories.clusters,
+    assets: container.repositories.assets,
+    workflows,
+    secrets: container.secretBox,
+    now: container.now,
+  });
+}

@@ -3,10 +3,11 @@
  * SIGTERM/SIGINT stop claiming, give running jobs the grace period, and close everything.
  */
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createLogger } from '../shared/logger.js';
 import { AgentApiClient } from './api-client/agent-api-client.js';
 import { ArtifactCache } from './boot/artifact-cache.js';
-import { BootPlanRegistry } from './boot/boot-plans.js';
+import { persistentBootPlans } from './boot/boot-plan-store.js';
 import { startBootServices } from './boot/boot-services.js';
 import { loadAgentConfig } from './config.js';
 import { AgentDaemon } from './daemon/agent-daemon.js';
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
 
   const api = new AgentApiClient({ baseUrl: config.apiUrl, logger: logger.child({ service: 'api-client' }) });
   api.onError((operation, err) => metrics.apiErrors.inc({ operation, code: err.code }));
-  const plans = new BootPlanRegistry();
+  // Saved across restarts: a machine powered on by a re-issued job must still get its plan.
+  const { plans } = await persistentBootPlans(join(config.dataDir, 'boot-plans.json'), logger);
   const boot = await startBootServices(config.boot, {
     plans,
     artifacts: new ArtifactCache({ dir: config.artifactDir, logger }),

@@ -1,8 +1,9 @@
 /**
  * The agent's registry of per-machine boot plans: what the boot server tells each MAC to boot.
  * A job registers a plan before it powers a machine on and removes it when it is done; the HTTP
- * boot server reads it for every request. In memory on purpose: a restarted agent's jobs are
- * retried by Temporal, and the retry registers the plan again.
+ * boot server reads it for every request. The daemon persists it (boot-plan-store.ts): a job
+ * that registered a plan may have completed just before the agent restarted, and the machine
+ * powered on by the next job must still be told what to boot.
  */
 import { z } from 'zod';
 import { ConflictError, ValidationError } from '../../shared/errors.js';
@@ -60,19 +61,91 @@ export type StaticIp = z.infer<typeof staticIpSchema>;
 /** A registered plan with the normalised MAC it belongs to. */
 export type RegisteredBootPlan = BootPlan & { readonly mac: string };
 
-/** In-memory registry of boot plans keyed by normalised MAC. */
+/** Everything a registry holds, as plain data (what the store saves and restores). */
+export interface BootPlanSnapshot {
+  plans: { mac: string; plan: BootPlan; at: string }[];
+  defaultPlan?: { plan: BootPlan & { kind: 'utility' }; at: string };
+}
+
+/** Registry of boot plans keyed by normalised MAC; `onChange` hears of every change. */
 export class BootPlanRegistry {
   private readonly byMac = new Map<string, RegisteredBootPlan>();
   private readonly byToken = new Map<string, string>();
+  private readonly registeredAt = new Map<string, Date>();
   private fallback: (BootPlan & { kind: 'utility' }) | undefined;
+  private fallbackAt: Date | undefined;
+  private listener: (() => Promise<void> | void) | undefined;
+  private saving: Promise<void> | void = undefined;
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** Calls `listener` after every change (one listener: the store, which returns when it has saved). */
+  onChange(listener: () => Promise<void> | void): void {
+    this.listener = listener;
+  }
+
+  /** Resolves once every change so far is saved (at once without a store). */
+  async whenSaved(): Promise<void> {
+    await this.saving;
+  }
+
+  private changed(): void {
+    this.saving = this.listener?.();
+  }
+
+  /** The registry as plain data. */
+  snapshot(): BootPlanSnapshot {
+    return {
+      plans: [...this.byMac.values()].map(({ mac, ...plan }) => ({
+        mac,
+        plan,
+        at: (this.registeredAt.get(mac) ?? this.now()).toISOString(),
+      })),
+      ...(this.fallback
+        ? { defaultPlan: { plan: this.fallback, at: (this.fallbackAt ?? this.now()).toISOString() } }
+        : {}),
+    };
+  }
+
+  /**
+   * Loads a snapshot into an empty registry, skipping entries older than `maxAgeMs` (their jobs
+   * are long gone) and any that no longer validate. Returns how many plans were restored.
+   */
+  restore(snapshot: BootPlanSnapshot, maxAgeMs: number): number {
+    const fresh = (at: string) => this.now().getTime() - Date.parse(at) <= maxAgeMs;
+    let restored = 0;
+    for (const entry of snapshot.plans) {
+      if (!fresh(entry.at)) continue;
+      try {
+        this.register(entry.mac, entry.plan, { at: new Date(entry.at), quiet: true });
+        restored += 1;
+      } catch {
+        // A plan this version no longer accepts is dropped, not served.
+      }
+    }
+    const fallback = snapshot.defaultPlan;
+    if (fallback && fresh(fallback.at)) {
+      try {
+        this.setDefaultPlan(fallback.plan, { at: new Date(fallback.at), quiet: true });
+      } catch {
+        // As above.
+      }
+    }
+    return restored;
+  }
 
   /**
    * Sets the plan served to every MAC that has no plan of its own: "unknown MAC → utility", for the
    * discovery of a machine whose MACs are not known yet. Only a utility plan can be the default (a
    * Talos config must never go to an unknown machine). Replaces any earlier default.
    */
-  setDefaultPlan(plan: { kind: 'utility'; jobId: string; assetId: string }): void {
+  setDefaultPlan(
+    plan: { kind: 'utility'; jobId: string; assetId: string },
+    options: { at?: Date; quiet?: boolean } = {},
+  ): void {
     this.fallback = bootPlanSchema.parse(plan) as BootPlan & { kind: 'utility' };
+    this.fallbackAt = options.at ?? this.now();
+    if (!options.quiet) this.changed();
   }
 
   /**
@@ -83,6 +156,8 @@ export class BootPlanRegistry {
     if (this.fallback === undefined) return false;
     if (options.assetId !== undefined && this.fallback.assetId !== options.assetId) return false;
     this.fallback = undefined;
+    this.fallbackAt = undefined;
+    this.changed();
     return true;
   }
 
@@ -96,7 +171,7 @@ export class BootPlanRegistry {
    * Thrown when the plan is invalid: `ValidationError`; when its config token already belongs to
    * another MAC: `ConflictError`.
    */
-  register(macInput: string, planInput: unknown): RegisteredBootPlan {
+  register(macInput: string, planInput: unknown, options: { at?: Date; quiet?: boolean } = {}): RegisteredBootPlan {
     const mac = normaliseMac(macInput);
     const parsed = bootPlanSchema.safeParse(planInput);
     if (!parsed.success) {
@@ -110,7 +185,9 @@ export class BootPlanRegistry {
     this.dropTokenOf(mac);
     const plan: RegisteredBootPlan = Object.freeze({ ...parsed.data, mac });
     this.byMac.set(mac, plan);
+    this.registeredAt.set(mac, options.at ?? this.now());
     if (token !== undefined) this.byToken.set(token, mac);
+    if (!options.quiet) this.changed();
     return plan;
   }
 
@@ -126,6 +203,8 @@ export class BootPlanRegistry {
     if (options.jobId !== undefined && plan.jobId !== options.jobId) return false;
     this.dropTokenOf(mac);
     this.byMac.delete(mac);
+    this.registeredAt.delete(mac);
+    this.changed();
     return true;
   }
 

@@ -25,6 +25,7 @@ export const bootPrepare: JobHandler<'boot.prepare'> = async ({ assetId, macs, p
       });
     }
     ctx.bootPlans.setDefaultPlan({ kind: 'utility', ...base });
+    await ctx.bootPlans.whenSaved();
     ctx.reportProgress({ plan: 'utility', default: true }, 'unknown MACs will boot the utility image');
     return { bootServerUrl: ctx.bootServerUrl() };
   }
@@ -46,6 +47,8 @@ export const bootPrepare: JobHandler<'boot.prepare'> = async ({ assetId, macs, p
   }
   // The machine is known now: the discovery default set for it is no longer needed.
   ctx.bootPlans.clearDefaultPlan({ assetId });
+  // On disk before the job reports done: the agent may die before the machine is powered on.
+  await ctx.bootPlans.whenSaved();
   ctx.reportProgress({ plan: plan.kind, macs }, `boot plan ${plan.kind} registered for ${macs.join(', ')}`);
   return { bootServerUrl: ctx.bootServerUrl() };
 };

@@ -53,10 +53,12 @@ export interface BootHarness {
   close(): Promise<void>;
 }
 
-/** Starts a boot server on 127.0.0.1 with an empty artifact cache and a config source per asset. */
-export async function startBootHarness(configs: Record<string, string> = {}): Promise<BootHarness> {
+/** Starts a boot server on 127.0.0.1 with an empty artifact cache, a config source per asset, and `plans` (default: empty). */
+export async function startBootHarness(
+  configs: Record<string, string> = {},
+  plans: BootPlanRegistry = new BootPlanRegistry(),
+): Promise<BootHarness> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'rackpilot-boot-'));
-  const plans = new BootPlanRegistry();
   const cache = new ArtifactCache({ dir: cacheDir });
   const events: BootEvent[] = [];
   const configFetches: string[] = [];

@@ -47,7 +47,8 @@ export class Runbook {
       this.finish(record, 'failed');
       record.failureReason = failureReason(err);
       record.failureMessage = failureMessage(err);
-      this.error = { step: name, reason: record.failureReason, message: record.failureMessage };
+      // The first failure is the run's error: a compensation step failing later must not hide it.
+      this.error ??= { step: name, reason: record.failureReason, message: record.failureMessage };
       await this.report(`${name}: failed (${record.failureReason}) ${record.failureMessage}`);
       throw err;
     }

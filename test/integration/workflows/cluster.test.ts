@@ -173,6 +173,36 @@ describe('the cluster workflows', () => {
     expect(agent.seen.filter((j) => j.kind === 'ssh.wipe')).toHaveLength(2);
   });
 
+  it("keeps the first failure as the run's error when compensation fails too", async () => {
+    const { clusterId, macs, nodes } = await reservedCluster(h, 1);
+    const script: FakeAgentScript = {
+      ...rack(h, macs, new Set([nodes[0]!.mac!])),
+      'ssh.wipe': () => ({ failure: { type: 'WipeFailed', message: 'disk refused the erase', retryable: false } }),
+    };
+    const agent = new FakeAgent(h.bridge, 'site_test', script).start();
+    const workflowId = uniqueName('cluster');
+    try {
+      await h.workflows.recordStart({
+        _id: workflowId,
+        orgId: 'org_test',
+        type: 'cluster-provision',
+        target: { clusterId },
+      });
+      const run = h.client.workflow.execute('clusterCreate', {
+        taskQueue: h.taskQueue,
+        workflowId,
+        args: [{ clusterId, timings: fast }],
+      });
+      await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+    } finally {
+      await agent.stop();
+    }
+    const row = await h.workflows.get(workflowId);
+    expect(row?.error).toMatchObject({ step: 'Provision nodes', reason: 'BootTimeout' });
+    expect(row?.steps.find((s) => s.name === 'Wipe touched nodes')).toMatchObject({ status: 'failed' });
+    expect((await h.clusters.get(clusterId)).failure).toMatchObject({ step: 'Provision nodes' });
+  });
+
   it('deletes a cluster still being created: cancels the creation, waits for its compensation, wipes each node once', async () => {
     const { clusterId, macs, nodes } = await reservedCluster(h, 2);
     // The second node never boots, so the creation stays in "Provision nodes" until cancelled.

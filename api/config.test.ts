@@ -38,12 +38,18 @@ describe('loadApiConfig', () => {
     expect(config.masterKey).toHaveLength(32);
   });
 
-  it('takes how long an agent may stay silent before its site shows it offline', () => {
+  it('takes how long an agent may stay silent before it shows offline, and how long machines may take to boot', () => {
     expect(loadApiConfig({ ...base, RACKPILOT_DEV_MODE: 'true', RACKPILOT_AGENT_OFFLINE_SECONDS: '30' })).toMatchObject(
       {
         agentOfflineSeconds: 30,
       },
     );
+    expect(loadApiConfig({ ...base, RACKPILOT_DEV_MODE: 'true' }).bootTimeoutSeconds).toBeUndefined();
+    expect(
+      loadApiConfig({ ...base, RACKPILOT_DEV_MODE: 'true', RACKPILOT_BOOT_TIMEOUT_SECONDS: '1800' }),
+    ).toMatchObject({
+      bootTimeoutSeconds: 1800,
+    });
     expect(problems({ ...base, RACKPILOT_DEV_MODE: 'true', RACKPILOT_AGENT_OFFLINE_SECONDS: '0' })).toEqual([
       expect.objectContaining({ variable: 'RACKPILOT_AGENT_OFFLINE_SECONDS' }),
     ]);

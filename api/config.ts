@@ -46,6 +46,7 @@ const schema = z.object({
     .regex(/^[0-9a-f]{7,40}$/, 'a git commit hash')
     .optional(),
   RACKPILOT_AGENT_OFFLINE_SECONDS: positiveInt(90),
+  RACKPILOT_BOOT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
   RACKPILOT_EVENTS_RETENTION_HOURS: positiveInt(7 * 24),
   RACKPILOT_EVENTS_POLL_MS: positiveInt(1_000),
   RACKPILOT_EVENTS_LOOKBACK_MS: z.coerce.number().int().min(0).default(5_000),
@@ -107,6 +108,8 @@ export interface ApiConfig {
   gitCommit: string | undefined;
   /** A site's agent silent (no heartbeat, no claim) longer than this is shown offline. */
   agentOfflineSeconds: number;
+  /** How long workflows wait for a machine to boot (PXE to utility OS or Talos); undefined = the workflows' 15 min. */
+  bootTimeoutSeconds: number | undefined;
   /** The lifecycle event log and its SSE stream. */
   events: {
     /** Events (and finished webhook deliveries) older than this are deleted. */
@@ -157,6 +160,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       e.RACKPILOT_VALIDATE_RESPONSES === undefined ? e.RACKPILOT_DEV_MODE : truthy(e.RACKPILOT_VALIDATE_RESPONSES),
     gitCommit: e.RACKPILOT_GIT_COMMIT,
     agentOfflineSeconds: e.RACKPILOT_AGENT_OFFLINE_SECONDS,
+    bootTimeoutSeconds: e.RACKPILOT_BOOT_TIMEOUT_SECONDS,
     events: {
       retentionHours: e.RACKPILOT_EVENTS_RETENTION_HOURS,
       pollMs: e.RACKPILOT_EVENTS_POLL_MS,

@@ -152,6 +152,9 @@ export function createContainer(options: {
     workflows: repositories.workflows,
     temporal: temporal.get,
     taskQueue: config.taskQueue,
+    ...(config.bootTimeoutSeconds !== undefined
+      ? { defaultTimings: { bootTimeout: `${config.bootTimeoutSeconds} seconds` } }
+      : {}),
   });
   const assetService = new AssetService({
     assets: repositories.assets,

@@ -38,6 +38,8 @@ export class WorkflowService {
       taskQueue: string;
       /** Longest wait for a live progress query (default 1 s). */
       liveQueryTimeoutMs?: number;
+      /** Timings every run gets unless its input sets them (e.g. the configured boot timeout). */
+      defaultTimings?: Record<string, string>;
     },
   ) {}
 
@@ -54,7 +56,7 @@ export class WorkflowService {
       await client.workflow.start(start.workflowType, {
         taskQueue: this.deps.taskQueue,
         workflowId: start.workflowId,
-        args: start.args,
+        args: this.withDefaultTimings(start.args),
       });
     } catch (err) {
       throw new UnavailableError(`Could not start workflow ${start.workflowId}: Temporal did not accept it`, {
@@ -62,6 +64,15 @@ export class WorkflowService {
         reason: err instanceof Error ? err.message : String(err),
       });
     }
+  }
+
+  /** Every Rackpilot workflow takes one input object with optional `timings`; defaults go under the caller's. */
+  private withDefaultTimings(args: unknown[]): unknown[] {
+    const defaults = this.deps.defaultTimings;
+    const [input, ...rest] = args;
+    if (!defaults || typeof input !== 'object' || input === null) return args;
+    const own = (input as { timings?: Record<string, unknown> }).timings;
+    return [{ ...input, timings: { ...defaults, ...own } }, ...rest];
   }
 
   /** Removes the index row of a run that could not be started. */

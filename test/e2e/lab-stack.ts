@@ -7,10 +7,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ClusterService } from '../../api/services/cluster-service.js';
-import type { WorkflowService } from '../../api/services/workflow-service.js';
 import { startLab, type Lab, type LabOptions } from '../../lab/lab.js';
-import type { MachineTimings } from '../../workflows/workflows/asset-steps.js';
 import { enrolLabServers, startLabAgent, type LabAgent } from '../../tools/dev/demo-datacenter.js';
 import { ApiHarness, type TestApi, type TestResponse } from '../integration/api/harness.js';
 import { startWorkerFor } from '../support/api-worker.js';
@@ -57,11 +54,11 @@ export async function readBytes(file: string, offset: number, length: number): P
  */
 export async function startRestLabStack(
   name: string,
-  options: { machines: number; faults?: LabOptions['faults'] },
+  options: { machines: number; faults?: LabOptions['faults']; env?: Record<string, string> },
 ): Promise<RestLabStack> {
   const harness = new ApiHarness();
   await harness.open(name);
-  const api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: uniqueName(name) } });
+  const api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: uniqueName(name), ...options.env } });
   const worker = await startWorkerFor(api.container);
   const { orgId, adminKey } = await harness.organization(api, name);
   const call = (method: string, path: string, body?: unknown) =>
@@ -154,24 +151,4 @@ export async function expectDiscovered(stack: RestLabStack, timeoutMs = 120_000)
       server.disks.map((d) => d.serial).sort(),
     );
   }
-}
-
-/**
- * The cluster service `POST /api/v1/clusters` calls (same validation, reservation, record and
- * workflow index), except that the workflow gets `timings`: the REST API always runs with the
- * production ones (a 15-minute boot timeout), too long for a test of a machine that never boots.
- */
-export function clusterServiceWithTimings(stack: RestLabStack, timings: Partial<MachineTimings>): ClusterService {
-  const { container } = stack.api;
-  const real = container.services.workflows;
-  const workflows = Object.create(real) as WorkflowService;
-  workflows.start = (start) =>
-    real.start({ ...start, args: start.args.map((arg) => ({ ...(arg as object), timings })) });
-  return new ClusterService({
-    clusters: container.repositories.clusters,
-    assets: container.repositories.assets,
-    workflows,
-    secrets: container.secretBox,
-    now: container.now,
-  });
 }

@@ -98,9 +98,12 @@ export class ProvisionService {
       });
     } catch (err) {
       const error = renamed(err);
-      if (error instanceof ConflictError && error.code === 'ASSET_BUSY') {
-        // Whichever check caught the race (plan or reservation), the caller learns the state that won.
+      if (error instanceof ConflictError) {
+        // A request that lost the race to another on the same asset may trip over the winner's
+        // reservation, or over its address already taken by the winner's cluster: either way the
+        // asset is busy, and the caller learns the state that won.
         const state = (await this.asset(orgId, assetId)).state;
+        if (error.code !== 'ASSET_BUSY' && state === 'available') throw error;
         throw new ConflictError(
           `Asset ${assetId} is ${state}; only an available asset can be provisioned`,
           { ...(error.details as object), assetId, state },

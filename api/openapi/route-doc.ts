@@ -37,7 +37,7 @@ export interface RouteDoc<Q extends RequestSchemas = RequestSchemas, R extends R
   request?: Q;
   responses: R;
   /** Mutating routes: the audit action and target type, recorded even when the request fails early. */
-  audit?: { action: string; targetType: string };
+  audit?: { action: string; targetType: string; record?: 'always' | 'refusals' };
   /** Error statuses this route answers besides the automatic ones (400/401/403/429/500). */
   errors?: number[];
 }

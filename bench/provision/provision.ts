@@ -91,16 +91,10 @@ for (const n of sizes) {
     workers: dc.assetIds.slice(1).map((id, i) => node(id, i + 1)),
   });
   const clusterId = String(accepted.id);
-  const provisionedAt = await watchStates(
-    api.container.repositories.assets,
-    dc.assetIds,
-    'provisioned',
-    10 * 60_000,
-    async () => {
-      const cluster = await api.container.repositories.clusters.get(clusterId);
-      if (cluster.status === 'failed') throw new Error(`cluster failed: ${JSON.stringify(cluster.failure)}`);
-    },
-  );
+  const provisionedAt = await watchStates(api.container.db, dc.assetIds, 'provisioned', 10 * 60_000, async () => {
+    const cluster = await api.container.repositories.clusters.get(clusterId);
+    if (cluster.status === 'failed') throw new Error(`cluster failed: ${JSON.stringify(cluster.failure)}`);
+  });
   let ready = NaN;
   for (const deadline = Date.now() + 10 * 60_000; Date.now() < deadline;) {
     const cluster = await api.container.repositories.clusters.get(clusterId);
@@ -109,7 +103,7 @@ for (const n of sizes) {
       break;
     }
     if (cluster.status === 'failed') throw new Error(`cluster failed: ${JSON.stringify(cluster.failure)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   // Per node: the agent's own time on the node's jobs (claimed → finished), and everything else.
@@ -145,6 +139,9 @@ for (const n of sizes) {
     ].join(' | '),
   );
   console.log(rows.at(-1));
+  // The lab goes away with its machines: retire the cluster without a delete workflow (there is
+  // nothing left to wipe), so the next run may use the same node IPs.
+  await api.container.repositories.clusters.update(clusterId, { status: 'deleted' });
   await dc.stop();
   await rm(dir, { recursive: true, force: true });
 }

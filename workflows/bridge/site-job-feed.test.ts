@@ -46,7 +46,7 @@ class FakeQueue {
   }
 }
 
-const timing = { idleIntervalMs: 200, hotIntervalMs: 5, hotWindowMs: 1_000 };
+const timing = { idleIntervalMs: 200, hotIntervalMs: 5 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('SiteJobFeed', () => {

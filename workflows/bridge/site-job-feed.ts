@@ -3,15 +3,13 @@ import type { JobKind } from '../../shared/jobs.js';
 
 /** Polling rhythm of a site's queue. */
 export interface FeedTiming {
-  /** Between polls while the site is quiet (nothing claimed or finished lately). */
+  /** The longest pause between polls: a quiet site's rhythm. */
   idleIntervalMs: number;
-  /** Between polls while the site is busy: a workflow's next job usually follows its last one within milliseconds. */
+  /** The pause right after a job was claimed or finished: its workflow's next job usually follows within milliseconds. */
   hotIntervalMs: number;
-  /** How long a site stays busy after a job was claimed or finished. */
-  hotWindowMs: number;
 }
 
-export const DEFAULT_FEED_TIMING: FeedTiming = { idleIntervalMs: 250, hotIntervalMs: 15, hotWindowMs: 3_000 };
+export const DEFAULT_FEED_TIMING: FeedTiming = { idleIntervalMs: 250, hotIntervalMs: 15 };
 
 interface Waiter {
   kinds: readonly JobKind[] | undefined;
@@ -22,7 +20,8 @@ interface Waiter {
 
 interface Site {
   waiters: Waiter[];
-  hotUntil: number;
+  /** The next pause: short after activity, doubling with every empty poll up to the idle pause. */
+  intervalMs: number;
   polling: boolean;
   wake?: () => void;
 }
@@ -30,9 +29,9 @@ interface Site {
 /**
  * Hands a site's queued jobs to the long-polls of its agent. One poller per site and API process
  * serves every waiting long-poll of that site (an agent with 8 free slots costs one query per
- * tick, not 8), and polls fast only while the site is busy: the database, which has no change
- * streams to push from (FerretDB), is asked as rarely as a quiet fleet allows and as often as a
- * busy one needs.
+ * tick, not 8), and polls fast only right after the site's last claim or completion, backing
+ * off with every empty poll: the database, which has no change streams to push from (FerretDB),
+ * is asked as rarely as a quiet fleet allows and as often as a busy one needs.
  */
 export class SiteJobFeed {
   private readonly sites = new Map<string, Site>();
@@ -67,14 +66,14 @@ export class SiteJobFeed {
   markBusy(siteId: string): void {
     const site = this.sites.get(siteId);
     if (!site) return;
-    site.hotUntil = Date.now() + this.timing.hotWindowMs;
+    site.intervalMs = this.timing.hotIntervalMs;
     site.wake?.();
   }
 
   private site(siteId: string): Site {
     let site = this.sites.get(siteId);
     if (!site) {
-      site = { waiters: [], hotUntil: 0, polling: false };
+      site = { waiters: [], intervalMs: this.timing.idleIntervalMs, polling: false };
       this.sites.set(siteId, site);
     }
     return site;
@@ -102,10 +101,11 @@ export class SiteJobFeed {
         // The database hiccuped: the waiters keep waiting and the next tick tries again.
       }
       if (claimed > 0) {
-        site.hotUntil = Date.now() + this.timing.hotWindowMs;
+        site.intervalMs = this.timing.hotIntervalMs;
         continue;
       }
-      const interval = Date.now() < site.hotUntil ? this.timing.hotIntervalMs : this.timing.idleIntervalMs;
+      const interval = site.intervalMs;
+      site.intervalMs = Math.min(interval * 2, this.timing.idleIntervalMs);
       const nextDeadline = Math.min(...site.waiters.map((w) => w.deadline));
       await this.sleep(site, Math.max(0, Math.min(interval, nextDeadline - Date.now())));
     }

@@ -115,6 +115,32 @@ describe('the audit log', () => {
     }
   });
 
+  it("records the agent's job protocol only when it is refused: no row per claim, a row for a stale completion", async () => {
+    const site = await api.request('POST', '/api/v1/sites', { key: org.adminKey, body: { name: 'audit-agent' } });
+    h.secrets.add(site.body.enrollmentToken);
+    const reg = await api.request('POST', '/api/v1/agent/register', {
+      body: { enrollmentToken: site.body.enrollmentToken, name: 'audit-agent', version: '1.0.0' },
+    });
+    expect(reg.status, reg.text).toBe(201);
+    h.secrets.add(reg.body.apiKey);
+    const claim = await api.request('POST', '/api/v1/agent/jobs/claim', {
+      key: reg.body.apiKey,
+      body: { waitSeconds: 0 },
+      headers: { 'x-request-id': 'r-agent-claim' },
+    });
+    expect(claim.status).toBe(204);
+    expect(await entriesFor('r-agent-claim')).toEqual([]);
+    const stale = await api.request('POST', '/api/v1/agent/jobs/job_0000000000000000/complete', {
+      key: reg.body.apiKey,
+      body: { claimToken: 'f'.repeat(32), result: {} },
+      headers: { 'x-request-id': 'r-agent-stale' },
+    });
+    expect(stale.status).toBeGreaterThanOrEqual(400);
+    expect(await entriesFor('r-agent-stale')).toEqual([
+      expect.objectContaining({ action: 'agent_job.complete', result: 'failure', status: stale.status }),
+    ]);
+  });
+
   it('records nothing for reads', async () => {
     await api.request('GET', '/api/v1/api-keys', { key: org.adminKey, headers: { 'x-request-id': 'r-read' } });
     expect(await entriesFor('r-read')).toEqual([]);

@@ -99,6 +99,15 @@ export class AgentJobRepository {
     return this.jobs.find(filter).sort({ createdAt: 1 }).limit(limit).toArray();
   }
 
+  /** Jobs of `siteId` still queued that were queued before `before` (at most 1000, oldest first). */
+  queuedSince(siteId: string, before: Date): Promise<AgentJobDoc[]> {
+    return this.jobs
+      .find({ siteId, state: 'queued', createdAt: { $lt: before } })
+      .sort({ createdAt: 1 })
+      .limit(1000)
+      .toArray();
+  }
+
   /** Claims one queued job for the caller, or returns null when another claimant got it first. */
   async claimQueued(jobId: string, leaseMs: number): Promise<AgentJobDoc | null> {
     const claimToken = randomBytes(16).toString('hex');

@@ -32,7 +32,7 @@ export interface AgentDaemonOptions extends Omit<JobRunnerDeps, 'api' | 'heartbe
 }
 
 /** At most this many long-polls run at once, whatever the concurrency. */
-const MAX_CLAIM_LOOPS = 8;
+const MAX_CLAIM_LOOPS = 16;
 
 /** Thrown by `start()` when the agent has neither a saved credential nor an enrollment token. */
 export class NotEnrolledError extends Error {

@@ -33,6 +33,8 @@ export interface AgentJobBridgeDeps {
   leaseMs?: number;
   /** How often a quiet site's queue is polled while its agent waits (default 250 ms; busy sites: 15 ms). */
   pollIntervalMs?: number;
+  /** How often the queued jobs of a polling site are heartbeated (default 10 s; see QueuedKeepAlive). */
+  queuedKeepAliveMs?: number;
 }
 
 /**
@@ -46,10 +48,21 @@ export class AgentJobBridge {
 
   constructor(private readonly deps: AgentJobBridgeDeps) {
     this.leaseMs = deps.leaseMs ?? 60_000;
-    this.feed = new SiteJobFeed(deps.jobs, this.leaseMs, {
-      ...DEFAULT_FEED_TIMING,
-      ...(deps.pollIntervalMs !== undefined ? { idleIntervalMs: deps.pollIntervalMs } : {}),
-    });
+    this.feed = new SiteJobFeed(
+      deps.jobs,
+      this.leaseMs,
+      {
+        ...DEFAULT_FEED_TIMING,
+        ...(deps.pollIntervalMs !== undefined ? { idleIntervalMs: deps.pollIntervalMs } : {}),
+      },
+      {
+        everyMs: deps.queuedKeepAliveMs ?? 10_000,
+        olderThanMs: deps.queuedKeepAliveMs ?? 10_000,
+        // A heartbeat that finds the activity gone (cancelled, timed out) withdraws the job.
+        heartbeat: (job) =>
+          this.forward(job, (token) => this.deps.temporal.activity.heartbeat(token, { queued: true })),
+      },
+    );
   }
 
   /** Long-polls up to `waitMs` for the next job of `siteId`. Returns null when none came. */

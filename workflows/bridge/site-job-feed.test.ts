@@ -35,6 +35,8 @@ class FakeQueue {
         this.queries += 1;
         return this.jobs.filter((j) => j.siteId === siteId && j.state === 'queued').slice(0, limit);
       },
+      queuedSince: async (siteId: string, before: Date) =>
+        this.jobs.filter((j) => j.siteId === siteId && j.state === 'queued' && j.createdAt < before),
       claimQueued: async (id: string) => {
         const job = this.jobs.find((j) => j._id === id && j.state === 'queued');
         if (!job) return null;
@@ -107,6 +109,31 @@ describe('SiteJobFeed', () => {
     const power = queue.add('bmc.power');
     expect((await bmcOnly)?._id).toBe(power._id);
     expect(queue.jobs[0]!.state).toBe('queued');
+  });
+
+  it('keeps jobs that wait in the queue alive while the site’s agent polls, and only then', async () => {
+    const queue = new FakeQueue();
+    const beats: string[] = [];
+    const feed = new SiteJobFeed(
+      queue.repository(),
+      60_000,
+      { idleIntervalMs: 20, hotIntervalMs: 5 },
+      {
+        everyMs: 40,
+        olderThanMs: 20,
+        heartbeat: async (job) => {
+          beats.push(job._id);
+        },
+      },
+    );
+    const waiting = queue.add('ssh.wipe');
+    // The agent polls, but for other kinds: the wipe waits in the queue meanwhile.
+    expect(await feed.claim('site_a', { waitMs: 300, kinds: ['bmc.power'] })).toBeNull();
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(beats)).toEqual(new Set([waiting._id]));
+    const seen = beats.length;
+    await sleep(200); // nobody polls: a dead agent's jobs are left to time out
+    expect(beats.length).toBe(seen);
   });
 
   it('never hands a job to a claim whose caller hung up, nor another site’s job', async () => {

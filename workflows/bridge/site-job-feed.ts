@@ -11,6 +11,21 @@ export interface FeedTiming {
 
 export const DEFAULT_FEED_TIMING: FeedTiming = { idleIntervalMs: 250, hotIntervalMs: 15 };
 
+/**
+ * Heartbeats jobs that wait in a site's queue while its agent is polling. A job's activity has a
+ * heartbeat timeout from the moment it is queued; when more jobs are queued than the agent can
+ * take at once (a rack of 50 discovered together), a job would time out unclaimed and be
+ * re-issued at the back of the queue — more work for a busy site. A polling agent is alive, so
+ * its queue is kept alive; a dead agent polls no more, and its jobs time out as they should.
+ */
+export interface QueuedKeepAlive {
+  /** How often a polling site's queue is heartbeated. Well under the activities' heartbeat timeout. */
+  everyMs: number;
+  /** Jobs queued longer than this are heartbeated. */
+  olderThanMs: number;
+  heartbeat(job: AgentJobDoc): Promise<void>;
+}
+
 interface Waiter {
   kinds: readonly JobKind[] | undefined;
   deadline: number;
@@ -24,6 +39,9 @@ interface Site {
   intervalMs: number;
   polling: boolean;
   wake?: () => void;
+  /** When the site's waiting jobs were last heartbeated (epoch ms). */
+  keptAliveAt: number;
+  keepingAlive: boolean;
 }
 
 /**
@@ -40,6 +58,7 @@ export class SiteJobFeed {
     private readonly jobs: AgentJobRepository,
     private readonly leaseMs: number,
     private readonly timing: FeedTiming = DEFAULT_FEED_TIMING,
+    private readonly keepAlive?: QueuedKeepAlive,
   ) {}
 
   /** The oldest queued job of `siteId` (of one of `kinds`, when given) within `waitMs`, or null. */
@@ -73,7 +92,13 @@ export class SiteJobFeed {
   private site(siteId: string): Site {
     let site = this.sites.get(siteId);
     if (!site) {
-      site = { waiters: [], intervalMs: this.timing.idleIntervalMs, polling: false };
+      site = {
+        waiters: [],
+        intervalMs: this.timing.idleIntervalMs,
+        polling: false,
+        keptAliveAt: Date.now(),
+        keepingAlive: false,
+      };
       this.sites.set(siteId, site);
     }
     return site;
@@ -94,6 +119,7 @@ export class SiteJobFeed {
 
   private async poll(siteId: string, site: Site): Promise<void> {
     while (this.dropExpired(site) > 0) {
+      this.keepQueueAlive(siteId, site);
       let claimed = 0;
       try {
         claimed = await this.handOut(siteId, site);
@@ -127,6 +153,22 @@ export class SiteJobFeed {
       handed += 1;
     }
     return handed;
+  }
+
+  /** Heartbeats the site's long-waiting jobs, at most every `everyMs`, never two rounds at once. */
+  private keepQueueAlive(siteId: string, site: Site): void {
+    const keepAlive = this.keepAlive;
+    if (!keepAlive || site.keepingAlive || Date.now() - site.keptAliveAt < keepAlive.everyMs) return;
+    site.keepingAlive = true;
+    site.keptAliveAt = Date.now();
+    void (async () => {
+      const waiting = await this.jobs.queuedSince(siteId, new Date(Date.now() - keepAlive.olderThanMs));
+      for (const job of waiting) await keepAlive.heartbeat(job).catch(() => undefined);
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        site.keepingAlive = false;
+      });
   }
 
   /** Answers null to waiters whose wait ran out or whose caller hung up; returns how many still wait. */

@@ -1,11 +1,7 @@
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentJobDoc } from '../../db/agent-job-repository.js';
 import { demoClusterRequest } from '../../tools/dev/welcome.js';
-import { expectDiscovered, startRestLabStack, until, type RestLabStack } from './lab-stack.js';
+import { expectDiscovered, kubectlReadyz, startRestLabStack, until, type RestLabStack } from './lab-stack.js';
 
 // Node IPs of this file only: each lab Talos node listens on its IP (50000, 50001, 6443).
 const NODE_IPS = ['127.10.0.170', '127.10.0.171'];
@@ -69,14 +65,6 @@ describe('a cluster whose site agent is killed and restarted mid-creation', () =
       true,
     );
 
-    const kubeconfig = await stack.call('GET', `/api/v1/clusters/${created.body.id}/kubeconfig`);
-    expect(kubeconfig.status, kubeconfig.text).toBe(200);
-    const file = join(stack.dir, 'kubeconfig');
-    await writeFile(file, kubeconfig.text, { mode: 0o600 });
-    // Asynchronously: the lab's Kubernetes endpoint is served by this very process.
-    const readyz = await promisify(execFile)('kubectl', ['--kubeconfig', file, 'get', '--raw', '/readyz'], {
-      timeout: 30_000,
-    });
-    expect(readyz.stdout.trim()).toBe('ok');
+    expect(await kubectlReadyz(stack, created.body.id)).toBe('ok');
   }, 300_000); // our own waits time out first, with a clearer message
 });

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { open, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headTailRanges } from '../../agent/ssh/wipe-planner.js';
 import { readTalosInstall } from '../../lab/machine/talos-install.js';
 import { demoClusterRequest } from '../../tools/dev/welcome.js';
-import { expectDiscovered, readBytes, startRestLabStack, type RestLabStack } from './lab-stack.js';
+import { writeAt } from '../integration/ssh/disk-content.js';
+import { expectDiscovered, readBytes, kubectlReadyz, startRestLabStack, type RestLabStack } from './lab-stack.js';
 
 // Node IPs of this file only: each lab Talos node listens on its IP (50000, 50001, 6443).
 const NODE_IPS = ['127.10.0.150', '127.10.0.151', '127.10.0.152'];
@@ -20,16 +17,6 @@ async function allZero(file: string, start: number, length: number): Promise<boo
     if (!(await readBytes(file, start + done, n)).equals(zeros.subarray(0, n))) return false;
   }
   return true;
-}
-
-/** Writes `data` at `offset` of an existing file. */
-async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
-  const handle = await open(file, 'r+');
-  try {
-    await handle.write(data, 0, data.length, offset);
-  } finally {
-    await handle.close();
-  }
 }
 
 // Issue 9's acceptance, through the REST API only: site → agent → BMCs → discovery → a 3-node
@@ -85,15 +72,7 @@ describe('a 3-node Talos cluster on the simulated datacenter, through the REST A
     for (const w of workers) expect(w.talos!.config).toMatchObject({ type: 'worker', osCa: { keyPem: '' } });
     expect(cp!.talos!.trustd!.issued).toBe(2);
 
-    const kubeconfig = await stack.call('GET', `/api/v1/clusters/${clusterId}/kubeconfig`);
-    expect(kubeconfig.status, kubeconfig.text).toBe(200);
-    const file = join(stack.dir, 'kubeconfig');
-    await writeFile(file, kubeconfig.text, { mode: 0o600 });
-    // Asynchronously: the lab's Kubernetes endpoint is served by this very process.
-    const readyz = await promisify(execFile)('kubectl', ['--kubeconfig', file, 'get', '--raw', '/readyz'], {
-      timeout: 30_000,
-    });
-    expect(readyz.stdout.trim()).toBe('ok');
+    expect(await kubectlReadyz(stack, clusterId)).toBe('ok');
   }, 300_000);
 
   it('deletes the cluster: every disk of every node zeroed for real, per-disk reports verified, assets available', async () => {

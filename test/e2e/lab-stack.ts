@@ -3,9 +3,11 @@
  * API key. API + worker + Temporal in this process; the agent as its own process (production entry
  * point); lab servers behind real ipmi_sim BMCs booting from that agent.
  */
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { startLab, type Lab, type LabOptions } from '../../lab/lab.js';
 import { enrolLabServers, startLabAgent, type LabAgent } from '../../tools/dev/demo-datacenter.js';
@@ -151,4 +153,20 @@ export async function expectDiscovered(stack: RestLabStack, timeoutMs = 120_000)
       server.disks.map((d) => d.serial).sort(),
     );
   }
+}
+
+/**
+ * Downloads the cluster's kubeconfig through the REST API and asks the lab's Kubernetes endpoint
+ * `/readyz` with it, through the real `kubectl`; returns what kubectl printed.
+ */
+export async function kubectlReadyz(stack: RestLabStack, clusterId: string): Promise<string> {
+  const kubeconfig = await stack.call('GET', `/api/v1/clusters/${clusterId}/kubeconfig`);
+  expect(kubeconfig.status, kubeconfig.text).toBe(200);
+  const file = join(stack.dir, 'kubeconfig');
+  await writeFile(file, kubeconfig.text, { mode: 0o600 });
+  // Asynchronously: the lab's Kubernetes endpoint is served by this very process.
+  const readyz = await promisify(execFile)('kubectl', ['--kubeconfig', file, 'get', '--raw', '/readyz'], {
+    timeout: 30_000,
+  });
+  return readyz.stdout.trim();
 }

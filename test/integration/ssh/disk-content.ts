@@ -51,7 +51,8 @@ function gptHeader(
   return h;
 }
 
-async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
+/** Writes `data` at `offset` of an existing file. */
+export async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
   const handle = await open(file, 'r+');
   try {
     await handle.write(data, 0, data.length, offset);

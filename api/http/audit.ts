@@ -19,14 +19,6 @@ export interface RouteAudit {
   action: string;
   /** Resource type of the target; its id defaults to the `:id` path parameter. */
   targetType: string;
-  /**
-   * `refusals`: only requests that were refused or failed leave a row. For the agent's job
-   * protocol (claims, job heartbeats, completions, boot events), which follows the work Rackpilot
-   * hands out at several calls per machine step: a row per success would make the audit log the
-   * busiest table of the database while saying nothing an operator asked for; a stale claim token
-   * or a foreign job id is what an audit must show, and still does. Default `always`.
-   */
-  record?: 'always' | 'refusals';
 }
 
 /** Names what the current mutating request did, for its audit row. */
@@ -68,7 +60,8 @@ async function write(
 ) {
   const state = stateOf(ctx);
   if (!state.auth) return;
-  if (declared?.record === 'refusals' && status < 400) return;
+  // Routine machine traffic (RouteDoc.routine) is audited only when refused.
+  if (state.routine && status < 400) return;
   const note = state.audit;
   const template = String((ctx as { _matchedRoute?: unknown })._matchedRoute ?? ctx.path);
   const params = (ctx.params ?? {}) as Record<string, string | undefined>;

@@ -52,6 +52,12 @@ export interface RouteMiddleware {
 
 const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 
+/** Marks the request as routine machine traffic for the audit trail and the access log. */
+const markRoutine: Middleware = async (ctx, next) => {
+  stateOf(ctx).routine = true;
+  await next();
+};
+
 /**
  * Returns `route(doc, handler)`: registers the OpenAPI operation and mounts the Koa route with
  * authenticate → rate limit → audit trail (mutations) → role check → validation → handler.
@@ -62,7 +68,7 @@ export function createRouteDefiner(router: Router, registry: OpenApiRegistry, mw
     handler: RouteHandler<Q, R>,
   ) {
     registry.registerOpenApiRoute(doc as unknown as RouteDoc);
-    const chain: Middleware[] = [];
+    const chain: Middleware[] = doc.routine ? [markRoutine] : [];
     if ((doc.auth ?? 'apiKey') === 'apiKey') {
       if (!doc.roles || doc.roles.length === 0)
         throw new Error(`${doc.operationId}: authenticated routes declare their roles`);

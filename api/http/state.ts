@@ -12,6 +12,8 @@ export interface ApiState {
   body?: unknown;
   query?: unknown;
   params?: unknown;
+  /** Set by the route definer on routine machine traffic (RouteDoc.routine). */
+  routine?: boolean;
   /** Set by handlers through `audit()`. */
   audit?: AuditNote;
 }

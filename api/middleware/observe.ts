@@ -3,8 +3,6 @@ import type { Logger } from '../../shared/logger.js';
 import type { HttpMetrics } from '../metrics.js';
 import { stateOf } from '../http/state.js';
 
-const AGENT_JOB_ROUTES = '/api/v1/agent/jobs';
-
 /**
  * Records every request once it is answered: the request counter and latency histogram by route
  * template (never the raw path, to keep label cardinality bounded) and status, and one access-log
@@ -22,9 +20,8 @@ export function observe(metrics: HttpMetrics, log: Logger) {
       metrics.requests.inc(labels);
       metrics.duration.observe(labels, seconds);
       const state = stateOf(ctx);
-      // The agent's job protocol (long polls, job heartbeats) runs all day at several calls a
-      // second; its answered calls are debug lines, its refusals stay visible.
-      const level = ctx.status < 400 && route.startsWith(AGENT_JOB_ROUTES) ? 'debug' : 'info';
+      // Routine machine traffic (RouteDoc.routine): answered calls are debug lines, refusals stay visible.
+      const level = state.routine && ctx.status < 400 ? 'debug' : 'info';
       log[level](
         {
           requestId: state.requestId,

@@ -37,7 +37,13 @@ export interface RouteDoc<Q extends RequestSchemas = RequestSchemas, R extends R
   request?: Q;
   responses: R;
   /** Mutating routes: the audit action and target type, recorded even when the request fails early. */
-  audit?: { action: string; targetType: string; record?: 'always' | 'refusals' };
+  audit?: { action: string; targetType: string };
+  /**
+   * Machine traffic that follows the work Rackpilot hands out, several calls a second all day (the
+   * agent's job protocol): answered calls leave no audit row and only a debug access-log line; a
+   * refused one (stale claim token, foreign job) is audited and logged like any request.
+   */
+  routine?: true;
   /** Error statuses this route answers besides the automatic ones (400/401/403/429/500). */
   errors?: number[];
 }

@@ -80,18 +80,6 @@ export class AgentJobRepository {
     }
   }
 
-  /**
-   * Hands the oldest queued job of `siteId` to one claimant, or returns null. Concurrent pollers
-   * (one agent runs several) never get the same job: a unique claim document decides.
-   */
-  async claimNext(siteId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<AgentJobDoc | null> {
-    for (const candidate of await this.queued(siteId, 5, kinds)) {
-      const claimed = await this.claimQueued(candidate._id, leaseMs);
-      if (claimed) return claimed;
-    }
-    return null;
-  }
-
   /** Up to `limit` queued jobs of `siteId`, oldest first (candidates: claiming decides who gets one). */
   queued(siteId: string, limit: number, kinds?: readonly JobKind[]): Promise<AgentJobDoc[]> {
     const filter: Record<string, unknown> = { siteId, state: 'queued' };
@@ -108,7 +96,11 @@ export class AgentJobRepository {
       .toArray();
   }
 
-  /** Claims one queued job for the caller, or returns null when another claimant got it first. */
+  /**
+   * Claims one queued job for the caller, or returns null when another claimant got it first.
+   * Concurrent pollers (several API processes, one agent's many long-polls) never get the same
+   * job: a unique claim document decides.
+   */
   async claimQueued(jobId: string, leaseMs: number): Promise<AgentJobDoc | null> {
     const claimToken = randomBytes(16).toString('hex');
     if (!(await claimOnce(this.claims, jobId, claimToken, undefined, this.now))) return null;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentJobRepository } from '../../../db/agent-job-repository.js';
 import { AssetRepository, STALE_CLAIM_MS } from '../../../db/asset-repository.js';
+import { SiteJobFeed } from '../../../workflows/bridge/site-job-feed.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { freshDatabase } from '../../support/services.js';
 
@@ -62,7 +63,10 @@ describe('concurrent writers on the real database', () => {
         attempt: 1,
       });
     }
-    const claims = await Promise.all(Array.from({ length: 20 }, () => jobs.claimNext('site_c', 60_000)));
+    // Twenty pollers as twenty API processes would run them: a feed each, racing for five jobs.
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, () => new SiteJobFeed(jobs, 60_000).claim('site_c', { waitMs: 300 })),
+    );
     const ids = claims.filter((c) => c !== null).map((c) => c._id);
     expect(ids).toHaveLength(5);
     expect(new Set(ids).size).toBe(5);

@@ -5,6 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
+import { generateSshKeyPair } from '../../shared/ssh-key-pair.js';
 
 /** The private key (OpenSSH) and its `authorized_keys` line. */
 export interface AgentSshKey {
@@ -29,7 +30,7 @@ export async function ensureSshKey(path: string): Promise<AgentSshKey & { genera
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'rackpilot-agent' });
+  const pair = generateSshKeyPair('rackpilot-agent');
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
   await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { ArtifactCache } from '../../agent/boot/artifact-cache.js';
 import type { BootEvent } from '../../agent/boot/boot-events.js';
 import { BootPlanRegistry } from '../../agent/boot/boot-plans.js';
@@ -17,6 +16,7 @@ import {
 } from '../../agent/boot/boot-services.js';
 import { talosArtifactNames, type UtilityImage } from '../../agent/boot/ipxe-script.js';
 import type { Logger } from '../../shared/logger.js';
+import { generateSshKeyPair } from '../../shared/ssh-key-pair.js';
 
 /** Options of {@link startLabBootServer}. */
 export interface LabBootServerOptions {
@@ -52,7 +52,7 @@ export async function startLabBootServer(options: LabBootServerOptions): Promise
   const tftpRoot = join(options.dir, 'tftp');
   await mkdir(cacheDir, { recursive: true });
   await mkdir(tftpRoot, { recursive: true });
-  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'rackpilot-agent@lab' });
+  const keys = generateSshKeyPair('rackpilot-agent@lab');
   const privateKeyFile = join(options.dir, 'agent_ed25519');
   await writeFile(privateKeyFile, keys.private, { mode: 0o600 });
   const utility: UtilityImage = {

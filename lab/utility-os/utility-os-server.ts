@@ -12,6 +12,7 @@ import { DiskImage } from './disk-image.js';
 import type { LabMachine } from './machine.js';
 import { createDispatcher } from './shell.js';
 import type { LabMachineSpec } from './types.js';
+import { generateSshKeyPair } from '../../shared/ssh-key-pair.js';
 
 export interface UtilityOsServerOptions extends LabMachineSpec {
   /** Directory for the disk images (`<name>.img`); the caller creates and removes it. */
@@ -47,7 +48,7 @@ function parsedKey(key: string | Buffer, what: string): ParsedKey {
 /** Starts the server; resolves once it listens. */
 export async function startUtilityOsServer(options: UtilityOsServerOptions): Promise<UtilityOsServer> {
   if (!options.authorizedKey && !options.password) throw new Error('authorizedKey or password is required');
-  const hostKey = options.hostKey ?? ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKey = options.hostKey ?? generateSshKeyPair().private;
   const hostPublic = parsedKey(hostKey, 'hostKey').getPublicSSH();
   const allowed = options.authorizedKey ? parsedKey(options.authorizedKey, 'authorizedKey') : undefined;
   const machine: LabMachine = { spec: options, disks: new Map() };

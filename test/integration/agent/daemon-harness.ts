@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { AgentApiClient } from '../../../agent/api-client/agent-api-client.js';
 import { BootPlanRegistry } from '../../../agent/boot/boot-plans.js';
 import { AgentDaemon } from '../../../agent/daemon/agent-daemon.js';
@@ -15,6 +14,7 @@ import { JOB_HANDLERS } from '../../../agent/jobs/job-handlers.js';
 import { createAgentMetrics, type AgentMetrics } from '../../../agent/metrics.js';
 import { createLogger } from '../../../shared/logger.js';
 import type { FakeAgentApi } from './fake-agent-api.js';
+import { generateSshKeyPair } from '../../../shared/ssh-key-pair.js';
 
 export interface TestAgent {
   daemon: AgentDaemon;
@@ -61,7 +61,7 @@ export function buildAgent(
       secrets: client,
       bootPlans: plans,
       bootServerUrl: () => 'http://127.0.0.1:18080',
-      ssh: { privateKey: ssh2.utils.generateKeyPairSync('ed25519').private, username: 'root' },
+      ssh: { privateKey: generateSshKeyPair().private, username: 'root' },
       talosApiPort: 50000,
       logger,
     }),

@@ -2,7 +2,6 @@
  * Runs job handlers through the production job context (ipmitool driver, ssh2 runner, Talos gRPC
  * client), with the secrets the API would hand out served from memory.
  */
-import ssh2 from 'ssh2';
 import { BootPlanRegistry } from '../../../agent/boot/boot-plans.js';
 import type { IpmitoolDriverOptions } from '../../../agent/bmc/ipmitool-driver.js';
 import { createJobContextFactory } from '../../../agent/jobs/job-context-factory.js';
@@ -11,6 +10,7 @@ import { runJob } from '../../../agent/jobs/job-handlers.js';
 import type { AgentBmcCredentials } from '../../../shared/agent-protocol.js';
 import type { JobFailure } from '../../../shared/jobs.js';
 import { createLogger } from '../../../shared/logger.js';
+import { generateSshKeyPair } from '../../../shared/ssh-key-pair.js';
 
 /** ipmitool timings short enough for tests; the code path is the production one. */
 export const FAST_IPMITOOL: IpmitoolDriverOptions = {
@@ -36,7 +36,7 @@ export function handlerHarness(options: { sshPrivateKey?: string; talosApiPort?:
     },
     bootPlans: plans,
     bootServerUrl: () => 'http://127.0.0.1:18080',
-    ssh: { privateKey: options.sshPrivateKey ?? ssh2.utils.generateKeyPairSync('ed25519').private, username: 'root' },
+    ssh: { privateKey: options.sshPrivateKey ?? generateSshKeyPair().private, username: 'root' },
     talosApiPort: options.talosApiPort ?? 50000,
     ipmitool: FAST_IPMITOOL,
     timings: { powerPollIntervalMs: 200, powerWaitMs: 10_000, talosWaitMs: 20_000, kubeWaitMs: 20_000 },

@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostKeyMismatchError, SshUnavailableError } from '../../../agent/ssh/errors.js';
 import { Ssh2Runner } from '../../../agent/ssh/ssh2-runner.js';
 import { startLab, type Lab } from './lab-harness.js';
+import { generateSshKeyPair } from '../../../shared/ssh-key-pair.js';
 
 const run = promisify(execFile);
-const newHostKey = () => ssh2.utils.generateKeyPairSync('ed25519');
+const newHostKey = () => generateSshKeyPair();
 
 describe('host key pinning per boot', () => {
   const labs: Lab[] = [];

@@ -5,11 +5,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { Ssh2Runner } from '../../../agent/ssh/ssh2-runner.js';
 import type { LabDiskSpec, LabMachineSpec } from '../../../lab/utility-os/types.js';
 import { startUtilityOsServer, type UtilityOsServer } from '../../../lab/utility-os/utility-os-server.js';
 import { MIB } from './disk-content.js';
+import { generateSshKeyPair } from '../../../shared/ssh-key-pair.js';
 
 export const NVME: LabDiskSpec = {
   name: 'nvme0n1',
@@ -73,7 +73,7 @@ export async function startLab(
   } = {},
 ): Promise<Lab> {
   const dir = await mkdtemp(join(tmpdir(), 'rackpilot-utility-os-'));
-  const keys = options.agentKey ?? ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = options.agentKey ?? generateSshKeyPair();
   const privateKeyFile = join(dir, 'agent_key');
   await writeFile(privateKeyFile, keys.private, { mode: 0o600 });
   const server = await startUtilityOsServer({

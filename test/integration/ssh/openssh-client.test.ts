@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InventoryCommands } from '../../../agent/ssh/commands.js';
 import { parseLsblk, parseLscpu } from '../../../agent/ssh/inventory-parsers.js';
 import { MIB, writeRandom } from './disk-content.js';
 import { startLab, type Lab } from './lab-harness.js';
+import { generateSshKeyPair } from '../../../shared/ssh-key-pair.js';
 
 const execFileAsync = promisify(execFile);
 const hasSsh = await execFileAsync('ssh', ['-V']).then(
@@ -50,7 +50,7 @@ async function ssh(
 }
 
 describe.skipIf(!hasSsh)('the OpenSSH client against the lab utility OS', () => {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const hostKey = generateSshKeyPair();
   let lab: Lab;
   beforeAll(async () => {
     lab = await startLab({ hostKey: hostKey.private });
@@ -83,7 +83,7 @@ describe.skipIf(!hasSsh)('the OpenSSH client against the lab utility OS', () => 
     const strict = ['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`];
     await writeFile(knownHosts, `[127.0.0.1]:${lab.server.port} ${hostKey.public}\n`);
     expect((await ssh(lab, InventoryCommands.meminfo, strict)).code).toBe(0);
-    await writeFile(knownHosts, `[127.0.0.1]:${lab.server.port} ${ssh2.utils.generateKeyPairSync('ed25519').public}\n`);
+    await writeFile(knownHosts, `[127.0.0.1]:${lab.server.port} ${generateSshKeyPair().public}\n`);
     const refused = await ssh(lab, InventoryCommands.meminfo, strict);
     expect(refused.code).toBe(255);
     expect(refused.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);

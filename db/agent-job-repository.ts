@@ -32,11 +32,33 @@ export interface AgentJobDoc {
   updatedAt: Date;
 }
 
+/**
+ * An `agent_job_queue` entry: the index of a queued job. A job's document holds its state; the
+ * queue holds only the jobs waiting for an agent and loses each at its claim or withdrawal.
+ *
+ * Why a collection of its own rather than an index on `agent_jobs`: FerretDB 1.x (our dev and
+ * test database) uses no index but `_id` — any other filter reads and decodes every document in
+ * Go. `agent_jobs` keeps every job ever run, with its payload, logs and result, so a site poll of
+ * it cost 230 ms at 1000 jobs and 1.1 s at 5000 (`npm run bench:db`, FerretDB/SQLite, 2 vCPUs)
+ * — the poll that every agent claim waits on. The queue holds tens of small entries at most.
+ * On MongoDB the `{siteId, createdAt}` index serves it either way.
+ */
+export interface QueuedJobEntry {
+  /** The job's `_id`. */
+  _id: string;
+  siteId: string;
+  kind: JobKind;
+  activityKey: string;
+  attempt: number;
+  createdAt: Date;
+}
+
 const MAX_LOG_LINES = 200;
 
 /** Data access for agent jobs. Every state change is one guarded single-document update. */
 export class AgentJobRepository {
   private readonly jobs: Collection<AgentJobDoc>;
+  private readonly queue: Collection<QueuedJobEntry>;
   private readonly claims: Collection<ClaimDoc>;
 
   constructor(
@@ -44,6 +66,7 @@ export class AgentJobRepository {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.jobs = db.collection<AgentJobDoc>('agent_jobs');
+    this.queue = db.collection<QueuedJobEntry>('agent_job_queue');
     this.claims = claimsCollection(db, 'job_claims');
   }
 
@@ -51,6 +74,8 @@ export class AgentJobRepository {
     await this.jobs.createIndex({ activityKey: 1, attempt: 1 }, { unique: true });
     await this.jobs.createIndex({ siteId: 1, state: 1, createdAt: 1 });
     await this.jobs.createIndex({ workflowId: 1 });
+    await this.queue.createIndex({ siteId: 1, createdAt: 1 });
+    await this.queue.createIndex({ activityKey: 1 });
   }
 
   /**
@@ -62,38 +87,62 @@ export class AgentJobRepository {
   ): Promise<AgentJobDoc> {
     const at = this.now();
     // Only a retry has earlier attempts to withdraw: a first attempt costs no write here.
-    if (job.attempt > 1)
+    if (job.attempt > 1) {
       await this.jobs.updateMany(
         { activityKey: job.activityKey, attempt: { $lt: job.attempt }, state: { $in: ['queued', 'claimed'] } },
         { $set: { state: 'withdrawn', withdrawnReason: 'superseded by a retry', updatedAt: at } },
       );
+      await this.queue.deleteMany({ activityKey: job.activityKey, attempt: { $lt: job.attempt } });
+    }
     const doc: AgentJobDoc = { _id: newId('job'), ...job, state: 'queued', logs: [], createdAt: at, updatedAt: at };
+    let queued = doc;
     try {
       await this.jobs.insertOne(doc);
-      return doc;
     } catch (err) {
-      if (isDuplicateKey(err)) {
-        const existing = await this.jobs.findOne({ activityKey: job.activityKey, attempt: job.attempt });
-        if (existing) return existing;
-      }
-      throw err;
+      const existing = isDuplicateKey(err)
+        ? await this.jobs.findOne({ activityKey: job.activityKey, attempt: job.attempt })
+        : null;
+      if (!existing) throw err;
+      // The same attempt again (an activity re-run after a crash): still queued means the first
+      // run may have died before its queue entry was written.
+      if (existing.state !== 'queued') return existing;
+      queued = existing;
     }
+    await ignoreDuplicate(
+      this.queue.insertOne({
+        _id: queued._id,
+        siteId: queued.siteId,
+        kind: queued.kind,
+        activityKey: queued.activityKey,
+        attempt: queued.attempt,
+        createdAt: queued.createdAt,
+      }),
+    );
+    return queued;
   }
 
   /** Up to `limit` queued jobs of `siteId`, oldest first (candidates: claiming decides who gets one). */
-  queued(siteId: string, limit: number, kinds?: readonly JobKind[]): Promise<AgentJobDoc[]> {
-    const filter: Record<string, unknown> = { siteId, state: 'queued' };
+  queued(siteId: string, limit: number, kinds?: readonly JobKind[]): Promise<QueuedJobEntry[]> {
+    const filter: Record<string, unknown> = { siteId };
     if (kinds && kinds.length > 0) filter.kind = { $in: kinds };
-    return this.jobs.find(filter).sort({ createdAt: 1 }).limit(limit).toArray();
+    return this.queue.find(filter).sort({ createdAt: 1 }).limit(limit).toArray();
   }
 
   /** Jobs of `siteId` still queued that were queued before `before` (at most 1000, oldest first). */
-  queuedSince(siteId: string, before: Date): Promise<AgentJobDoc[]> {
-    return this.jobs
-      .find({ siteId, state: 'queued', createdAt: { $lt: before } })
+  async queuedSince(siteId: string, before: Date): Promise<AgentJobDoc[]> {
+    const entries = await this.queue
+      .find({ siteId, createdAt: { $lt: before } })
       .sort({ createdAt: 1 })
       .limit(1000)
       .toArray();
+    const jobs: AgentJobDoc[] = [];
+    // One `_id` lookup each: the only query FerretDB answers without reading the whole collection.
+    for (const entry of entries) {
+      const job = await this.jobs.findOne({ _id: entry._id });
+      if (job?.state === 'queued') jobs.push(job);
+      else await this.queue.deleteOne({ _id: entry._id });
+    }
+    return jobs;
   }
 
   /**
@@ -103,21 +152,31 @@ export class AgentJobRepository {
    */
   async claimQueued(jobId: string, leaseMs: number): Promise<AgentJobDoc | null> {
     const claimToken = randomBytes(16).toString('hex');
-    if (!(await claimOnce(this.claims, jobId, claimToken, undefined, this.now))) return null;
+    const won = await claimOnce(this.claims, jobId, claimToken, undefined, this.now);
+    // Claimed by someone, now or by a claimant that died mid-claim: no longer waiting either way.
+    const dequeued = this.queue.deleteOne({ _id: jobId });
+    if (!won) {
+      await dequeued;
+      return null;
+    }
     const at = this.now();
-    return this.jobs.findOneAndUpdate(
-      { _id: jobId, state: 'queued' },
-      {
-        $set: {
-          state: 'claimed',
-          claimToken,
-          claimedAt: at,
-          leaseUntil: new Date(at.getTime() + leaseMs),
-          updatedAt: at,
+    const [claimed] = await Promise.all([
+      this.jobs.findOneAndUpdate(
+        { _id: jobId, state: 'queued' },
+        {
+          $set: {
+            state: 'claimed',
+            claimToken,
+            claimedAt: at,
+            leaseUntil: new Date(at.getTime() + leaseMs),
+            updatedAt: at,
+          },
         },
-      },
-      { returnDocument: 'after' },
-    );
+        { returnDocument: 'after' },
+      ),
+      dequeued,
+    ]);
+    return claimed;
   }
 
   /** The job, if it belongs to `siteId` (another site's job is indistinguishable from none). */
@@ -161,6 +220,7 @@ export class AgentJobRepository {
 
   /** Withdraws a job whose activity is gone (cancelled, timed out, retried). */
   async withdraw(jobId: string, reason: string): Promise<void> {
+    await this.queue.deleteOne({ _id: jobId });
     await this.jobs.updateOne(
       { _id: jobId, state: { $in: ['queued', 'claimed'] } },
       { $set: { state: 'withdrawn', withdrawnReason: reason, updatedAt: this.now() } },
@@ -170,6 +230,14 @@ export class AgentJobRepository {
   /** Every job of a workflow, oldest first (for status pages and tests). */
   listForWorkflow(workflowId: string): Promise<AgentJobDoc[]> {
     return this.jobs.find({ workflowId }).sort({ createdAt: 1 }).toArray();
+  }
+}
+
+async function ignoreDuplicate(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
   }
 }
 

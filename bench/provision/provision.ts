@@ -20,6 +20,7 @@ import { startDevServices } from '../../tools/devservices/index.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { printBreakdown } from './breakdown.js';
+import { printDatabaseProfile, profileDatabase } from './db-profile.js';
 import { percentile, seconds, watchStates } from './measure.js';
 
 Runtime.install({
@@ -31,6 +32,8 @@ const sizes = (process.env.BENCH_NODES ?? '1,10,50').split(',').map(Number);
 // One agent for the whole lab, with room for every machine's jobs at once (the agent's maximum).
 process.env.RACKPILOT_AGENT_CONCURRENCY ??= '64';
 
+const profiling = process.env.BENCH_DB_PROFILE === '1';
+if (profiling) profileDatabase();
 const services = await startDevServices({ say: () => undefined });
 const env = {
   ...process.env,
@@ -81,6 +84,7 @@ for (const n of sizes) {
   // One cluster over the whole lab, as an operator would ask for it.
   const ips = dc.lab.network.freeIps;
   const node = (assetId: string, i: number) => ({ assetId, ip: ips[i]!, subnet: '24' });
+  if (profiling) printDatabaseProfile(`${n} nodes, enrolment and discovery`);
   const requested = Date.now();
   const accepted = await rest('POST', '/api/v1/clusters', {
     name: `bench-${n}-${requested}`,
@@ -106,6 +110,7 @@ for (const n of sizes) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
+  if (profiling) printDatabaseProfile(`${n} nodes, cluster request to ready`);
   // Per node: the agent's own time on the node's jobs (claimed → finished), and everything else.
   const createId = String(accepted.workflowId);
   const wall: number[] = [];

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentJobRepository } from '../../../db/agent-job-repository.js';
+import { freshDatabase } from '../../support/services.js';
+
+// The queue of waiting jobs is an index of its own next to the job documents (see
+// QueuedJobEntry): these are the ways the two could drift apart, each shown to heal.
+describe('the agent job queue on the real database', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let jobs: AgentJobRepository;
+  let n = 0;
+  const enqueue = (siteId: string, attempt = 1, activity = `wf-${++n}/run/1`) =>
+    jobs.enqueue({
+      siteId,
+      kind: 'bmc.power',
+      payload: { assetId: 'a' },
+      taskToken: Buffer.from(activity).toString('base64'),
+      activityKey: activity,
+      workflowId: activity.split('/')[0]!,
+      attempt,
+    });
+  const queue = () => database.db.collection<{ _id: string; siteId: string }>('agent_job_queue');
+
+  beforeAll(async () => {
+    database = await freshDatabase('agent-job-queue');
+    jobs = new AgentJobRepository(database.db);
+    await jobs.ensureIndexes();
+  });
+  afterAll(async () => database.close());
+
+  it('lists a site’s queued jobs oldest first, and loses each at its claim, never another site’s', async () => {
+    const first = await enqueue('site-q1');
+    const second = await enqueue('site-q1');
+    const other = await enqueue('site-q2');
+    expect((await jobs.queued('site-q1', 10)).map((e) => e._id)).toEqual([first._id, second._id]);
+
+    const claimed = await jobs.claimQueued(first._id, 60_000);
+    expect(claimed).toMatchObject({ _id: first._id, state: 'claimed' });
+    expect((await jobs.queued('site-q1', 10)).map((e) => e._id)).toEqual([second._id]);
+    expect((await jobs.queued('site-q2', 10)).map((e) => e._id)).toEqual([other._id]);
+    expect(await jobs.claimQueued(first._id, 60_000)).toBeNull();
+  });
+
+  it('drops a withdrawn job, and the earlier attempts of a retried activity', async () => {
+    const withdrawn = await enqueue('site-q3');
+    await jobs.withdraw(withdrawn._id, 'activity cancelled');
+    expect(await jobs.queued('site-q3', 10)).toEqual([]);
+
+    const attempt1 = await enqueue('site-q3', 1, 'wf-retry/run/7');
+    const attempt2 = await enqueue('site-q3', 2, 'wf-retry/run/7');
+    expect((await jobs.queued('site-q3', 10)).map((e) => e._id)).toEqual([attempt2._id]);
+    expect((await jobs.findForSite('site-q3', attempt1._id))?.state).toBe('withdrawn');
+  });
+
+  it('forgets an entry whose job a claimant that died mid-claim holds, instead of offering it forever', async () => {
+    const job = await enqueue('site-q4');
+    // A claimant won the job's claim document and died before updating the job or the queue.
+    await database.db.collection('job_claims').insertOne({ _id: job._id, owner: 'dead', at: new Date() } as never);
+    expect(await jobs.claimQueued(job._id, 60_000)).toBeNull();
+    expect(await jobs.queued('site-q4', 10)).toEqual([]);
+    expect(await jobs.queuedSince('site-q4', new Date(Date.now() + 1000))).toEqual([]);
+  });
+
+  it('writes the entry again when the same attempt is enqueued after a crash lost it', async () => {
+    const job = await enqueue('site-q5', 1, 'wf-crash/run/1');
+    await queue().deleteOne({ _id: job._id }); // the first run died between the two writes
+    const again = await enqueue('site-q5', 1, 'wf-crash/run/1');
+    expect(again._id).toBe(job._id);
+    expect((await jobs.queued('site-q5', 10)).map((e) => e._id)).toEqual([job._id]);
+    // Enqueued again once it was claimed: the claim stands, nothing is queued anew.
+    await jobs.claimQueued(job._id, 60_000);
+    expect(await enqueue('site-q5', 1, 'wf-crash/run/1')).toMatchObject({ _id: job._id, state: 'claimed' });
+    expect(await jobs.queued('site-q5', 10)).toEqual([]);
+  });
+
+  it('hands the keep-alive the full documents of the jobs queued before a time, dropping entries gone stale', async () => {
+    const old = await enqueue('site-q6');
+    const cutoff = new Date(Date.now() + 5);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const gone = await enqueue('site-q6');
+    const young = await enqueue('site-q6');
+    await database.db.collection('agent_jobs').updateOne({ _id: gone._id } as never, { $set: { state: 'withdrawn' } });
+    const waiting = await jobs.queuedSince('site-q6', cutoff);
+    expect(waiting.map((j) => [j._id, j.taskToken.length > 0])).toEqual([[old._id, true]]);
+    expect(await jobs.queuedSince('site-q6', new Date(Date.now() + 1000))).toHaveLength(2);
+    expect((await jobs.queued('site-q6', 10)).map((e) => e._id)).toEqual([old._id, young._id]);
+  });
+});

@@ -77,6 +77,11 @@ export class WebhookRepository {
     return (await this.collection.deleteOne({ _id: id, orgId })).deletedCount === 1;
   }
 
+  /** Whether any organization has an enabled webhook (one small query: the fan-out asks every round). */
+  async anyEnabled(): Promise<boolean> {
+    return (await this.collection.findOne({ enabled: true }, { projection: { _id: 1 } })) !== null;
+  }
+
   /** The enabled webhooks of these organizations (fan-out reads them once per batch of events). */
   enabledIn(orgIds: readonly string[]): Promise<WebhookDoc[]> {
     return this.collection.find({ orgId: { $in: [...orgIds] }, enabled: true }).toArray();

@@ -38,6 +38,15 @@ export class EventTail {
   }
 
   /**
+   * Moves on to `position` (an event id or `eventIdFloor(ms)`) without reading what lies before it,
+   * for a reader that knows nothing there concerns it. The next poll still re-reads the lookback
+   * window before it, so events whose insert lands late are not skipped.
+   */
+  skipTo(position: string): void {
+    if (position > this.cursor) this.cursor = position;
+  }
+
+  /**
    * Takes back events a caller could not process: while they are inside the lookback window the
    * next poll returns them again.
    */

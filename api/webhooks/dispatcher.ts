@@ -126,6 +126,15 @@ export class WebhookDispatcher {
   private async fanOut(): Promise<void> {
     const tail = this.tail;
     if (!tail) return;
+    // With no webhook anywhere nothing could be delivered, and a webhook receives only events after
+    // its creation: move past now without reading the event log, whose scan costs FerretDB a read
+    // of every event. A webhook created from here on is after the new position (minus the lookback
+    // the next poll re-reads), so none of its events is skipped.
+    if (!(await this.deps.webhooks.anyEnabled())) {
+      tail.skipTo(eventIdFloor(this.deps.now().getTime()));
+      await this.deps.deliveries.advanceCursor(CURSOR, tail.position);
+      return;
+    }
     const events = await tail.poll();
     if (events.length === 0) return;
     try {

@@ -15,7 +15,7 @@ export function seconds(ms: number): string {
 /**
  * Waits until every asset has reached `state` and returns when each got there (epoch ms), read
  * from the `asset.state_changed` events the repository records at the transition itself, so the
- * figure does not depend on how often this watcher looks. It looks every 250 ms with one count
+ * figure does not depend on how often this watcher looks. It looks every second with one count
  * query, to load the database under test as little as possible. Throws when some have not got
  * there within `timeoutMs`; `check` runs every second and may throw to give up early.
  */
@@ -36,7 +36,7 @@ export async function watchStates(
       await check();
       lastCheck = Date.now();
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   const events = await db
     .collection<{ at: Date; data: { assetId: string; to: string } }>('events')

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { uniqueName } from '../../support/services.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
@@ -140,6 +140,27 @@ describe('webhooks', () => {
       event: { id: string; type: string; data: Record<string, unknown> };
       attempts: { number: number; at: string; status: number | null; durationMs: number; error: string | null }[];
     }[];
+
+  // First in the file: no webhook exists yet.
+  it('reads no event log while no webhook exists, yet delivers what follows the first one’s creation', async () => {
+    const reads = vi.spyOn(api.container.repositories.events, 'after');
+    await transition(); // nobody could receive this one
+    await new Promise((r) => setTimeout(r, 500)); // five rounds of the dispatcher
+    expect(reads).not.toHaveBeenCalled();
+    const hook = await create({ url: `${receiver.url}/first`, events: ['asset.state_changed'] });
+    const assetId = await transition();
+    const [got] = await eventually(
+      () => receiver.on('/first'),
+      (r) => r.length >= 1,
+    );
+    expect(JSON.parse(got!.body).data.assetId).toBe(assetId);
+    expect(reads).toHaveBeenCalled();
+    reads.mockRestore();
+    await eventually(
+      () => deliveries(hook.body.id),
+      (d) => d.length === 1 && d[0]!.state === 'delivered',
+    );
+  });
 
   it('registers a webhook, returns a generated secret once and never again', async () => {
     const res = await create({ url: `${receiver.url}/once`, events: ['asset.*'], description: 'CMDB sync' });

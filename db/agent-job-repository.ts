@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import type { JobFailure, JobKind, JobState } from '../shared/jobs.js';
-import { newId } from './ids.js';
 
 /** An `agent_jobs` document: one unit of agent work, tied to one Temporal activity attempt. */
 export interface AgentJobDoc {
@@ -54,10 +53,30 @@ export interface QueuedJobEntry {
 }
 
 const MAX_LOG_LINES = 200;
+const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'withdrawn'];
 
-/** Data access for agent jobs. Every state change is one guarded single-document update. */
+/**
+ * The id of an activity attempt's job: derived, so that finding whether an attempt already has a
+ * job is an `_id` lookup in either collection, and enqueueing the same attempt twice is refused
+ * by the `_id` index.
+ */
+export function jobIdFor(activityKey: string, attempt: number): string {
+  return `job_${createHash('sha256').update(`${activityKey}#${attempt}`).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Data access for agent jobs. Every state change is one guarded single-document update.
+ *
+ * Jobs live in two collections: `agent_jobs` holds the active ones (queued, claimed) and every
+ * guarded update runs there; a job that reaches a final state moves to `agent_job_history`. On
+ * FerretDB a guarded update reads its whole collection (see QueuedJobEntry), so the collection
+ * every claim, heartbeat and completion touches holds what is in flight — a few jobs per
+ * machine being worked on — not every job since the database was created. History is read by
+ * `_id` or by workflow (status pages), never on the agent's path.
+ */
 export class AgentJobRepository {
   private readonly jobs: Collection<AgentJobDoc>;
+  private readonly history: Collection<AgentJobDoc>;
   private readonly queue: Collection<QueuedJobEntry>;
   private readonly claims: Collection<ClaimDoc>;
 
@@ -66,42 +85,48 @@ export class AgentJobRepository {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.jobs = db.collection<AgentJobDoc>('agent_jobs');
+    this.history = db.collection<AgentJobDoc>('agent_job_history');
     this.queue = db.collection<QueuedJobEntry>('agent_job_queue');
     this.claims = claimsCollection(db, 'job_claims');
   }
 
+  /**
+   * Creates the indexes and moves finished jobs left in `agent_jobs` to the history: those of a
+   * process that died between a job's final update and its move, and, once, every finished job of
+   * a database from before the two collections.
+   */
   async ensureIndexes(): Promise<void> {
-    await this.jobs.createIndex({ activityKey: 1, attempt: 1 }, { unique: true });
-    await this.jobs.createIndex({ siteId: 1, state: 1, createdAt: 1 });
     await this.jobs.createIndex({ workflowId: 1 });
+    await this.history.createIndex({ workflowId: 1 });
     await this.queue.createIndex({ siteId: 1, createdAt: 1 });
     await this.queue.createIndex({ activityKey: 1 });
+    for (const job of await this.jobs.find({ state: { $in: [...FINAL_STATES] } }).toArray()) await this.archive(job);
   }
 
   /**
    * Queues a job for one activity attempt, withdrawing the jobs of earlier attempts of the same
-   * activity (their completions must no longer count). Re-inserting the same attempt is a no-op.
+   * activity (their completions must no longer count). Re-enqueueing the same attempt returns its
+   * job as it is.
    */
   async enqueue(
     job: Pick<AgentJobDoc, 'siteId' | 'kind' | 'payload' | 'taskToken' | 'activityKey' | 'workflowId' | 'attempt'>,
   ): Promise<AgentJobDoc> {
     const at = this.now();
-    // Only a retry has earlier attempts to withdraw: a first attempt costs no write here.
+    // Only a retry has earlier attempts to withdraw: a first attempt costs no query here.
     if (job.attempt > 1) {
-      await this.jobs.updateMany(
-        { activityKey: job.activityKey, attempt: { $lt: job.attempt }, state: { $in: ['queued', 'claimed'] } },
-        { $set: { state: 'withdrawn', withdrawnReason: 'superseded by a retry', updatedAt: at } },
-      );
-      await this.queue.deleteMany({ activityKey: job.activityKey, attempt: { $lt: job.attempt } });
+      const earlier = await this.jobs.find({ activityKey: job.activityKey, attempt: { $lt: job.attempt } }).toArray();
+      for (const old of earlier) await this.withdraw(old._id, 'superseded by a retry');
     }
-    const doc: AgentJobDoc = { _id: newId('job'), ...job, state: 'queued', logs: [], createdAt: at, updatedAt: at };
+    const _id = jobIdFor(job.activityKey, job.attempt);
+    const finished = await this.history.findOne({ _id });
+    if (finished) return finished;
+    const doc: AgentJobDoc = { _id, ...job, state: 'queued', logs: [], createdAt: at, updatedAt: at };
     let queued = doc;
     try {
       await this.jobs.insertOne(doc);
     } catch (err) {
-      const existing = isDuplicateKey(err)
-        ? await this.jobs.findOne({ activityKey: job.activityKey, attempt: job.attempt })
-        : null;
+      if (!isDuplicateKey(err)) throw err;
+      const existing = (await this.jobs.findOne({ _id })) ?? (await this.history.findOne({ _id }));
       if (!existing) throw err;
       // The same attempt again (an activity re-run after a crash): still queued means the first
       // run may have died before its queue entry was written.
@@ -136,7 +161,6 @@ export class AgentJobRepository {
       .limit(1000)
       .toArray();
     const jobs: AgentJobDoc[] = [];
-    // One `_id` lookup each: the only query FerretDB answers without reading the whole collection.
     for (const entry of entries) {
       const job = await this.jobs.findOne({ _id: entry._id });
       if (job?.state === 'queued') jobs.push(job);
@@ -179,9 +203,11 @@ export class AgentJobRepository {
     return claimed;
   }
 
-  /** The job, if it belongs to `siteId` (another site's job is indistinguishable from none). */
-  findForSite(siteId: string, jobId: string): Promise<AgentJobDoc | null> {
-    return this.jobs.findOne({ _id: jobId, siteId });
+  /** The job, active or finished, if it belongs to `siteId` (another site's job is indistinguishable from none). */
+  async findForSite(siteId: string, jobId: string): Promise<AgentJobDoc | null> {
+    // By `_id` alone, the site checked here: FerretDB answers only that from its index.
+    const job = (await this.jobs.findOne({ _id: jobId })) ?? (await this.history.findOne({ _id: jobId }));
+    return job?.siteId === siteId ? job : null;
   }
 
   /** Records progress and log lines on a claimed job and extends its lease; null if no longer claimed. */
@@ -211,25 +237,41 @@ export class AgentJobRepository {
   ): Promise<AgentJobDoc | null> {
     const set = outcome.state === 'completed' ? { result: outcome.result } : { failure: outcome.failure };
     const at = this.now();
-    return this.jobs.findOneAndUpdate(
+    const job = await this.jobs.findOneAndUpdate(
       { _id: jobId, state: 'claimed', claimToken },
       { $set: { ...set, state: outcome.state, finishedAt: at, updatedAt: at } },
       { returnDocument: 'after' },
     );
+    if (job) await this.archive(job);
+    return job;
   }
 
   /** Withdraws a job whose activity is gone (cancelled, timed out, retried). */
   async withdraw(jobId: string, reason: string): Promise<void> {
     await this.queue.deleteOne({ _id: jobId });
-    await this.jobs.updateOne(
+    const job = await this.jobs.findOneAndUpdate(
       { _id: jobId, state: { $in: ['queued', 'claimed'] } },
       { $set: { state: 'withdrawn', withdrawnReason: reason, updatedAt: this.now() } },
+      { returnDocument: 'after' },
     );
+    if (job) await this.archive(job);
   }
 
-  /** Every job of a workflow, oldest first (for status pages and tests). */
-  listForWorkflow(workflowId: string): Promise<AgentJobDoc[]> {
-    return this.jobs.find({ workflowId }).sort({ createdAt: 1 }).toArray();
+  /** Every job of a workflow, active or finished, oldest first (for status pages and tests). */
+  async listForWorkflow(workflowId: string): Promise<AgentJobDoc[]> {
+    const [active, finished] = await Promise.all([
+      this.jobs.find({ workflowId }).toArray(),
+      this.history.find({ workflowId }).toArray(),
+    ]);
+    const byId = new Map<string, AgentJobDoc>();
+    for (const job of [...active, ...finished]) byId.set(job._id, job); // a job caught mid-move: its history copy
+    return [...byId.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /** Copies a finished job to the history, then removes it from the active jobs. */
+  private async archive(job: AgentJobDoc): Promise<void> {
+    await ignoreDuplicate(this.history.insertOne(job));
+    await this.jobs.deleteOne({ _id: job._id });
   }
 }
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentJobDoc } from '../../db/agent-job-repository.js';
 import { demoClusterRequest } from '../../tools/dev/welcome.js';
 import { expectDiscovered, kubectlReadyz, startRestLabStack, until, type RestLabStack } from './lab-stack.js';
 
@@ -33,7 +32,11 @@ describe('a cluster whose site agent is killed and restarted mid-creation', () =
     const created = await stack.call('POST', '/api/v1/clusters', { ...request, name: 'e2e-restart' });
     expect(created.status, created.text).toBe(202);
     const { workflowId } = created.body;
-    const jobs = stack.api.container.db.collection<AgentJobDoc>('agent_jobs');
+    const jobs = stack.api.container.repositories.agentJobs;
+    const waitJobs = async () =>
+      (await jobs.listForWorkflow(workflowId))
+        .filter((j) => j.kind === 'k8s.waitReady')
+        .sort((a, b) => a.attempt - b.attempt);
 
     const crash = async (): Promise<void> => {
       const oldPid = stack.agent.process.pid;
@@ -45,7 +48,7 @@ describe('a cluster whose site agent is killed and restarted mid-creation', () =
 
     // Crash while the agent holds the "Wait for Kubernetes" job (an 8 s wait: see the fault above).
     await until('the agent holding the k8s.waitReady job', 120_000, async () =>
-      Boolean(await jobs.findOne({ workflowId, kind: 'k8s.waitReady', state: 'claimed' })),
+      (await waitJobs()).some((j) => j.state === 'claimed'),
     );
     const killedAt = new Date();
     await crash();
@@ -57,7 +60,7 @@ describe('a cluster whose site agent is killed and restarted mid-creation', () =
     expect(cluster.status).toBe('ready');
 
     // The job the dead agent held never completed; one claimed after the kill did.
-    const waits = await jobs.find({ workflowId, kind: 'k8s.waitReady' }).sort({ attempt: 1 }).toArray();
+    const waits = await waitJobs();
     const interrupted = waits.filter((j) => j.claimedAt !== undefined && j.claimedAt < killedAt);
     expect(interrupted).toHaveLength(1);
     expect(interrupted[0]!.state).not.toBe('completed');

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentJobRepository } from '../../../db/agent-job-repository.js';
 import { freshDatabase } from '../../support/services.js';
 
-// The queue of waiting jobs is an index of its own next to the job documents (see
-// QueuedJobEntry): these are the ways the two could drift apart, each shown to heal.
-describe('the agent job queue on the real database', () => {
+// Jobs are kept in three collections — the queue of waiting jobs (QueuedJobEntry), the active
+// jobs, and the history of finished ones — so that what every agent call touches stays small on
+// FerretDB. These are the ways they could drift apart, each shown to heal.
+describe('agent jobs on the real database: queue, active jobs and history', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let jobs: AgentJobRepository;
   let n = 0;
@@ -19,6 +20,8 @@ describe('the agent job queue on the real database', () => {
       attempt,
     });
   const queue = () => database.db.collection<{ _id: string; siteId: string }>('agent_job_queue');
+  const active = () => database.db.collection<{ _id: string; state: string }>('agent_jobs');
+  const history = () => database.db.collection<{ _id: string; state: string }>('agent_job_history');
 
   beforeAll(async () => {
     database = await freshDatabase('agent-job-queue');
@@ -83,5 +86,43 @@ describe('the agent job queue on the real database', () => {
     expect(waiting.map((j) => [j._id, j.taskToken.length > 0])).toEqual([[old._id, true]]);
     expect(await jobs.queuedSince('site-q6', new Date(Date.now() + 1000))).toHaveLength(2);
     expect((await jobs.queued('site-q6', 10)).map((e) => e._id)).toEqual([old._id, young._id]);
+  });
+
+  it('moves a job to the history when it finishes, where the bridge and status pages still find it', async () => {
+    const job = await enqueue('site-q7', 1, 'wf-done/run/1');
+    const claimed = (await jobs.claimQueued(job._id, 60_000))!;
+    expect(await active().findOne({ _id: job._id })).toMatchObject({ state: 'claimed' });
+    const done = await jobs.finish(job._id, claimed.claimToken!, { state: 'completed', result: { ok: true } });
+    expect(done).toMatchObject({ _id: job._id, state: 'completed', result: { ok: true } });
+    expect(await active().findOne({ _id: job._id })).toBeNull();
+    expect(await history().findOne({ _id: job._id })).toMatchObject({ state: 'completed' });
+    expect(await jobs.findForSite('site-q7', job._id)).toMatchObject({ state: 'completed' });
+    expect(await jobs.findForSite('another-site', job._id)).toBeNull();
+    expect((await jobs.listForWorkflow('wf-done')).map((j) => [j._id, j.state])).toEqual([[job._id, 'completed']]);
+    // A stale second report of the same job changes nothing.
+    expect(await jobs.finish(job._id, claimed.claimToken!, { state: 'completed', result: {} })).toBeNull();
+    // Enqueueing the finished attempt again returns it as it was, and queues nothing.
+    expect(await enqueue('site-q7', 1, 'wf-done/run/1')).toMatchObject({ _id: job._id, state: 'completed' });
+    expect(await jobs.queued('site-q7', 10)).toEqual([]);
+    expect(await active().findOne({ _id: job._id })).toBeNull();
+  });
+
+  it('moves a withdrawn job to the history too, with its reason', async () => {
+    const job = await enqueue('site-q8');
+    await jobs.claimQueued(job._id, 60_000);
+    await jobs.withdraw(job._id, 'activity cancelled');
+    expect(await active().findOne({ _id: job._id })).toBeNull();
+    expect(await jobs.findForSite('site-q8', job._id)).toMatchObject({
+      state: 'withdrawn',
+      withdrawnReason: 'activity cancelled',
+    });
+  });
+
+  it('sweeps finished jobs left among the active ones (a crash mid-move, or data from before) at start-up', async () => {
+    const job = await enqueue('site-q9', 1, 'wf-left/run/1');
+    await active().updateOne({ _id: job._id }, { $set: { state: 'failed' } });
+    await jobs.ensureIndexes();
+    expect(await active().findOne({ _id: job._id })).toBeNull();
+    expect((await jobs.listForWorkflow('wf-left')).map((j) => j.state)).toEqual(['failed']);
   });
 });

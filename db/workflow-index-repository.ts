@@ -43,7 +43,10 @@ export interface WorkflowProgress {
   currentStep?: string;
   progress: number;
   error?: WorkflowDoc['error'];
+  /** One log line (reports of runs started before the runbook-fewer-reports patch). */
   log?: string;
+  /** The log lines of this report, oldest first. */
+  logs?: string[];
 }
 
 const MAX_LOG_LINES = 200;
@@ -108,7 +111,8 @@ export class WorkflowIndexRepository {
     if (report.error) set.error = report.error;
     const finished = report.status === 'completed' || report.status === 'failed' || report.status === 'cancelled';
     const update: Record<string, unknown> = { $set: set };
-    if (report.log) update.$push = { logs: { $each: [report.log], $slice: -MAX_LOG_LINES } };
+    const lines = [...(report.log ? [report.log] : []), ...(report.logs ?? [])];
+    if (lines.length > 0) update.$push = { logs: { $each: lines, $slice: -MAX_LOG_LINES } };
     // The row as it was: comparing it with the report tells which steps started or finished.
     const doc = await this.collection.findOneAndUpdate({ _id: workflowId }, update, { returnDocument: 'before' });
     if (doc) {

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   defineQuery,
   isCancellation,
+  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
@@ -18,6 +19,15 @@ const { recordProgress } = proxyLocalActivities<WorkflowIndexActivities>({
 });
 
 /**
+ * Runs started after this patch report less: a step's "done" goes with the next report instead
+ * of in one of its own, and a child run (never indexed: the index has rows only for the runs the
+ * API starts) does not report at all. Each report is a local activity; each one costs its
+ * workflow task 10–25 ms even when it writes nothing, measured on the 1-node bench
+ * (`BENCH_BREAKDOWN=1`). Runs from before keep their recorded reports on replay.
+ */
+const FEWER_REPORTS_PATCH = 'runbook-fewer-reports';
+
+/**
  * Step bookkeeping for a workflow that reads like a runbook (STYLE.md §4): the planned steps are
  * declared up front, each `step(name, fn)` records start/finish/failure with timings, answers
  * the `progress` query and reports to the workflows index.
@@ -26,10 +36,16 @@ export class Runbook {
   private readonly steps: StepRecord[];
   private status: WorkflowProgress['status'] = 'running';
   private error: WorkflowProgress['error'];
+  /** Reports only what changes the picture: a finished step waits for the next report. */
+  private readonly deferDone: boolean;
+  private readonly silent: boolean;
+  private readonly pendingLogs: string[] = [];
 
   constructor(plannedSteps: readonly string[]) {
     this.steps = plannedSteps.map((name) => ({ name, status: 'pending' }));
     setHandler(progressQuery, () => this.snapshot());
+    this.deferDone = patched(FEWER_REPORTS_PATCH);
+    this.silent = this.deferDone && workflowInfo().parent !== undefined;
   }
 
   /** Runs one step of the runbook. A failure is recorded with its reason and rethrown. */
@@ -41,7 +57,8 @@ export class Runbook {
     try {
       const result = await fn();
       this.finish(record, 'completed');
-      await this.report(`${name}: done`);
+      if (this.deferDone) this.pendingLogs.push(`${name}: done`);
+      else await this.report(`${name}: done`);
       return result;
     } catch (err) {
       this.finish(record, 'failed');
@@ -98,7 +115,10 @@ export class Runbook {
   }
 
   private async report(log: string): Promise<void> {
-    await recordProgress(workflowInfo().workflowId, { ...this.snapshot(), log });
+    const logs = [...this.pendingLogs.splice(0), log];
+    if (this.silent) return;
+    if (!this.deferDone) return recordProgress(workflowInfo().workflowId, { ...this.snapshot(), log });
+    await recordProgress(workflowInfo().workflowId, { ...this.snapshot(), logs });
   }
 }
 

@@ -108,6 +108,21 @@ describe('the discovery runbook with mocked activities', () => {
     expect(progresses).toEqual([...progresses].sort((a, b) => a - b));
   });
 
+  it('reports once per step: a step’s "done" travels with the next step’s "started", no line lost', async () => {
+    const mock = mockedActivities();
+    await run(mock, true);
+    const last = mock.reports.at(-1)!;
+    const steps = last.steps.filter((s) => s.status === 'completed').map((s) => s.name);
+    // One report as each step starts, and the final one.
+    expect(mock.reports).toHaveLength(steps.length + 1);
+    const lines = mock.reports.flatMap((r) => r.logs ?? []);
+    expect(lines).toEqual([...steps.flatMap((name) => [`${name}: started`, `${name}: done`]), 'workflow completed']);
+    // The report that starts a step already shows the one before it completed.
+    const second = mock.reports[1]!;
+    expect(second.steps[0]).toMatchObject({ status: 'completed', durationMs: expect.any(Number) });
+    expect(second.currentStep).toBe(steps[1]);
+  });
+
   it('fails the step with the agent’s failure type, marks the asset failed and powers off', async () => {
     const mock = mockedActivities({ failOn: 'bmc.power:on' });
     await expect(run(mock, false)).rejects.toBeInstanceOf(WorkflowFailedError);

@@ -118,13 +118,17 @@ export class AgentJobRepository {
       for (const old of earlier) await this.withdraw(old._id, 'superseded by a retry');
     }
     const _id = jobIdFor(job.activityKey, job.attempt);
-    const finished = await this.history.findOne({ _id });
-    if (finished) return finished;
     const doc: AgentJobDoc = { _id, ...job, state: 'queued', logs: [], createdAt: at, updatedAt: at };
     let queued = doc;
-    try {
-      await this.jobs.insertOne(doc);
-    } catch (err) {
+    // The history is asked alongside the insert, not before it: one round trip on every job.
+    const [inserted, finished] = await Promise.allSettled([this.jobs.insertOne(doc), this.history.findOne({ _id })]);
+    if (finished.status === 'rejected') throw finished.reason;
+    if (finished.value) {
+      if (inserted.status === 'fulfilled') await this.jobs.deleteOne({ _id, state: 'queued' });
+      return finished.value;
+    }
+    if (inserted.status === 'rejected') {
+      const err: unknown = inserted.reason;
       if (!isDuplicateKey(err)) throw err;
       const existing = (await this.jobs.findOne({ _id })) ?? (await this.history.findOne({ _id }));
       if (!existing) throw err;
@@ -229,7 +233,10 @@ export class AgentJobRepository {
     );
   }
 
-  /** Moves a claimed job to a final state; null when it was not claimed with this token (stale). */
+  /**
+   * Moves a claimed job to a final state; null when it was not claimed with this token (stale).
+   * The job stays among the active ones until {@link archive}: the caller first tells Temporal.
+   */
   async finish(
     jobId: string,
     claimToken: string,
@@ -242,7 +249,6 @@ export class AgentJobRepository {
       { $set: { ...set, state: outcome.state, finishedAt: at, updatedAt: at } },
       { returnDocument: 'after' },
     );
-    if (job) await this.archive(job);
     return job;
   }
 
@@ -269,7 +275,7 @@ export class AgentJobRepository {
   }
 
   /** Copies a finished job to the history, then removes it from the active jobs. */
-  private async archive(job: AgentJobDoc): Promise<void> {
+  async archive(job: AgentJobDoc): Promise<void> {
     await ignoreDuplicate(this.history.insertOne(job));
     await this.jobs.deleteOne({ _id: job._id });
   }

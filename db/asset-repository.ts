@@ -104,10 +104,13 @@ export class AssetRepository {
       expectedVersion?: number;
       set?: Partial<AssetDoc>;
       unset?: (keyof AssetDoc)[];
+      /** Sees the asset as read before the transition (what a caller would otherwise read again). */
+      observe?: (current: AssetDoc) => void;
     } = {},
   ): Promise<AssetDoc> {
     const rule = ASSET_TRANSITIONS[transition];
     const current = await this.get(assetId);
+    options.observe?.(current);
     if (options.workflowId !== undefined && current.state === rule.to && current.workflowId === options.workflowId) {
       return current;
     }

@@ -16,21 +16,36 @@ export interface AssetFacts {
   disks: WipeTarget[];
 }
 
+function factsOf(asset: AssetDoc): AssetFacts {
+  return {
+    assetId: asset._id,
+    siteId: asset.siteId,
+    state: asset.state,
+    macs: asset.macs,
+    disks: (asset.inventory?.disks ?? [])
+      .filter((d) => d.type === 'disk' && (d.serial || d.wwn))
+      .map((d) => ({ path: d.path, ...(d.serial ? { serial: d.serial } : {}), ...(d.wwn ? { wwn: d.wwn } : {}) })),
+  };
+}
+
 /** Asset activities: lifecycle transitions and recorded results, each one guarded update. */
 export function createAssetActivities(deps: { assets: AssetRepository; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return {
     async loadAsset(assetId: string): Promise<AssetFacts> {
-      const asset = await guard(() => deps.assets.get(assetId));
-      return {
-        assetId,
-        siteId: asset.siteId,
-        state: asset.state,
-        macs: asset.macs,
-        disks: (asset.inventory?.disks ?? [])
-          .filter((d) => d.type === 'disk' && (d.serial || d.wwn))
-          .map((d) => ({ path: d.path, ...(d.serial ? { serial: d.serial } : {}), ...(d.wwn ? { wwn: d.wwn } : {}) })),
-      };
+      return factsOf(await guard(() => deps.assets.get(assetId)));
+    },
+
+    /**
+     * Takes the asset with `transition` and returns its facts as they were before it (one
+     * activity, where `loadAsset` + `transitionAsset` were two workflow round trips).
+     */
+    async claimAsset(assetId: string, transition: AssetTransition, workflowId: string): Promise<AssetFacts> {
+      let before: AssetDoc | undefined;
+      const after = await guard(() =>
+        deps.assets.transition(assetId, transition, { workflowId, observe: (current) => (before = current) }),
+      );
+      return factsOf(before ?? after);
     },
 
     async transitionAsset(assetId: string, transition: AssetTransition, workflowId: string): Promise<void> {

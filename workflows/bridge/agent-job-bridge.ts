@@ -31,7 +31,7 @@ export interface AgentJobBridgeDeps {
   storeSecretResult: SecretResultSink;
   log: Logger;
   leaseMs?: number;
-  /** How often a quiet site's queue is polled while its agent waits (default 250 ms; busy sites: 15 ms). */
+  /** How often a quiet site's queue is polled while its agent waits (default 100 ms; busy sites: 15 ms). */
   pollIntervalMs?: number;
   /** How often the queued jobs of a polling site are heartbeated (default 10 s; see QueuedKeepAlive). */
   queuedKeepAliveMs?: number;
@@ -120,7 +120,7 @@ export class AgentJobBridge {
       forWorkflow = await this.deps.storeSecretResult(claimed, forWorkflow);
     const job = await this.deps.jobs.finish(jobId, claimToken, { state: 'completed', result: forWorkflow });
     if (!job) throw stale(jobId);
-    await this.forward(job, (token) => this.deps.temporal.activity.complete(token, forWorkflow));
+    await this.forwardThenArchive(job, (token) => this.deps.temporal.activity.complete(token, forWorkflow));
     this.feed.markBusy(siteId);
     this.deps.log.info({ jobId, kind: job.kind, workflowId: job.workflowId }, 'job completed');
   }
@@ -136,7 +136,7 @@ export class AgentJobBridge {
       nonRetryable: !failure.retryable,
       details: failure.details === undefined ? [] : [failure.details],
     });
-    await this.forward(job, (token) => this.deps.temporal.activity.fail(token, error));
+    await this.forwardThenArchive(job, (token) => this.deps.temporal.activity.fail(token, error));
     this.feed.markBusy(siteId);
     this.deps.log.warn({ jobId, kind: job.kind, workflowId: job.workflowId, failureType: failure.type }, 'job failed');
   }
@@ -147,6 +147,16 @@ export class AgentJobBridge {
     if (job.state === 'withdrawn') throw withdrawn(jobId, job.withdrawnReason);
     if (job.state !== 'claimed' || job.claimToken !== claimToken) throw stale(jobId);
     return job;
+  }
+
+  /** Forwards a finished job's outcome, then moves the job to the history (off Temporal's path). */
+  private async forwardThenArchive(job: AgentJobDoc, call: (token: Uint8Array) => Promise<void>): Promise<void> {
+    try {
+      await this.forward(job, call);
+    } finally {
+      // Not moved (the database is down): the next start-up sweep moves it.
+      await this.deps.jobs.archive(job).catch(() => undefined);
+    }
   }
 
   /** Calls Temporal with the job's task token; an activity that is gone withdraws the job. */

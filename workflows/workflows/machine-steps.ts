@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { AssetTransition } from '../../shared/asset-state.js';
 import type { JobPayload } from '../../shared/jobs.js';
 import type { AssetFacts } from '../activities/asset-activities.js';
@@ -8,6 +9,9 @@ import type { Runbook } from './runbook.js';
 
 type BootPlan = JobPayload<'boot.prepare'>['plan'];
 
+/** Runs after this patch claim the asset in one activity (runs from before replay their two). */
+const ONE_ACTIVITY_CLAIM_PATCH = 'claim-asset-in-one-activity';
+
 /** Step 1 of every machine runbook: read the asset and take it with `transition` (the state is the gate). */
 export function claimAsset(
   runbook: Runbook,
@@ -16,6 +20,7 @@ export function claimAsset(
   workflowId: string,
 ): Promise<AssetFacts> {
   return runbook.step('Claim asset', async () => {
+    if (patched(ONE_ACTIVITY_CLAIM_PATCH)) return assetActivities.claimAsset(assetId, transition, workflowId);
     const facts = await assetActivities.loadAsset(assetId);
     await assetActivities.transitionAsset(assetId, transition, workflowId);
     return facts;

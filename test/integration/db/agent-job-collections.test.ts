@@ -94,6 +94,7 @@ describe('agent jobs on the real database: queue, active jobs and history', () =
     expect(await active().findOne({ _id: job._id })).toMatchObject({ state: 'claimed' });
     const done = await jobs.finish(job._id, claimed.claimToken!, { state: 'completed', result: { ok: true } });
     expect(done).toMatchObject({ _id: job._id, state: 'completed', result: { ok: true } });
+    await jobs.archive(done!);
     expect(await active().findOne({ _id: job._id })).toBeNull();
     expect(await history().findOne({ _id: job._id })).toMatchObject({ state: 'completed' });
     expect(await jobs.findForSite('site-q7', job._id)).toMatchObject({ state: 'completed' });

@@ -27,6 +27,10 @@ function mockedActivities(options: { failOn?: string } = {}) {
       async transitionAsset(_id: string, transition: string) {
         calls.push(`asset:${transition}`);
       },
+      async claimAsset(_id: string, transition: string) {
+        calls.push(`asset:${transition}`);
+        return facts;
+      },
       async completeDiscovery() {
         calls.push('asset:completeDiscovery');
       },

@@ -14,7 +14,8 @@ import { loadApiConfig } from '../../api/config.js';
 import { startApi } from '../../api/server.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { createLogger } from '../../shared/logger.js';
-import { startDemoDatacenter } from '../../tools/dev/demo-datacenter.js';
+import { enrolLabServers, startDemoDatacenter, startLabAgent } from '../../tools/dev/demo-datacenter.js';
+import { startLabProcess } from '../../tools/dev/lab-process.js';
 import { waitForDiscovery } from '../../tools/dev/welcome.js';
 import { startDevServices } from '../../tools/devservices/index.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
@@ -29,6 +30,10 @@ Runtime.install({
 });
 const quiet = createLogger('bench', { level: 'silent' });
 const sizes = (process.env.BENCH_NODES ?? '1,10,50').split(',').map(Number);
+// `process` (default): the lab runs as its own process, as a rack is not inside the API server;
+// `inline`: in this process, sharing its event loop with the API and the worker.
+const labMode = process.env.BENCH_LAB ?? 'process';
+if (labMode !== 'process' && labMode !== 'inline') throw new Error('BENCH_LAB is process or inline');
 // One agent for the whole lab, with room for every machine's jobs at once (the agent's maximum).
 process.env.RACKPILOT_AGENT_CONCURRENCY ??= '64';
 
@@ -61,18 +66,47 @@ async function rest(method: string, path: string, body?: unknown) {
   return json;
 }
 
+/** A site, its agent (own process), a lab of `n` servers and their enrolment (starting discovery). */
+async function startDatacenter(n: number, dir: string) {
+  if (labMode === 'inline') {
+    const dc = await startDemoDatacenter({
+      container: api.container,
+      apiUrl: api.url,
+      orgId: organization.id,
+      machines: n,
+      dir,
+      delays: { post: 0, boot: 0, install: 0 },
+      log: quiet,
+    });
+    return { assetIds: dc.assetIds, network: dc.lab.network, stop: () => dc.stop() };
+  }
+  const { site, enrollmentToken } = await api.container.services.sites.create(organization.id, {
+    name: `bench-${n}-${Date.now()}`,
+  });
+  const agent = await startLabAgent({ apiUrl: api.url, enrollmentToken, dir });
+  const lab = await startLabProcess({ machines: n, bootServerUrl: agent.bootServerUrl, dir }).catch(
+    async (err: unknown) => {
+      await agent.stop();
+      throw err;
+    },
+  );
+  const enrol = async (body: Parameters<typeof api.container.services.assets.enrol>[1]) =>
+    (await api.container.services.assets.enrol(organization.id, body)).asset._id;
+  const assetIds = await enrolLabServers(lab, enrol, site._id);
+  return {
+    assetIds,
+    network: lab.network,
+    stop: async () => {
+      await agent.stop();
+      await lab.stop();
+    },
+  };
+}
+
 for (const n of sizes) {
   const dir = await mkdtemp(join(tmpdir(), 'rackpilot-bench-'));
   const labStart = Date.now();
-  const dc = await startDemoDatacenter({
-    container: api.container,
-    apiUrl: api.url,
-    orgId: organization.id,
-    machines: n,
-    dir,
-    delays: { post: 0, boot: 0, install: 0 },
-    log: quiet,
-  });
+  const dc = await startDatacenter(n, dir);
   const enrolled = Date.now();
   await waitForDiscovery(api.container, dc.assetIds, quiet, 30 * 60_000);
   const discovered = Date.now();
@@ -82,7 +116,7 @@ for (const n of sizes) {
   const discoveryTimes = discoveries.map((r) => r?.durationMs).filter((d): d is number => typeof d === 'number');
 
   // One cluster over the whole lab, as an operator would ask for it.
-  const ips = dc.lab.network.freeIps;
+  const ips = dc.network.freeIps;
   const node = (assetId: string, i: number) => ({ assetId, ip: ips[i]!, subnet: '24' });
   if (profiling) printDatabaseProfile(`${n} nodes, enrolment and discovery`);
   const requested = Date.now();
@@ -90,7 +124,7 @@ for (const n of sizes) {
     name: `bench-${n}-${requested}`,
     type: 'bench',
     flavor: 'talos',
-    gateway: dc.lab.network.gateway,
+    gateway: dc.network.gateway,
     controlPlanes: [node(dc.assetIds[0]!, 0)],
     workers: dc.assetIds.slice(1).map((id, i) => node(id, i + 1)),
   });

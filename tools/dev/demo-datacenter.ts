@@ -102,7 +102,7 @@ export async function startLabAgent(options: {
 
 /** Enrols every lab BMC as an asset of `siteId` (which starts its discovery); returns the asset ids in lab order. */
 export async function enrolLabServers(
-  lab: Lab,
+  lab: Pick<Lab, 'servers'>,
   enrol: (body: NewAsset) => Promise<string>,
   siteId: string,
 ): Promise<string[]> {

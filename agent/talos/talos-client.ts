@@ -83,10 +83,13 @@ export function createTalosClient(options: TalosClientOptions): TalosClient {
     return { tag: v?.tag ?? '', sha: v?.sha ?? '', arch: v?.arch ?? '', platform, rbac: features?.rbac ?? false };
   }
 
+  // A booting node is asked at most every second: one Version call (an ed25519 mTLS handshake) is
+  // cheap, and each second of backoff past the moment the node is up is a second added to its
+  // provisioning (a worker's API waits on the control plane's trustd, so it is often a few tries).
   function retryPolicy(what: string, deadline: number, retry: RetryOptions) {
     return {
       deadline,
-      backoff: { initialDelayMs: retry.initialDelayMs ?? 500, maxDelayMs: retry.maxDelayMs ?? 5_000 },
+      backoff: { initialDelayMs: retry.initialDelayMs ?? 250, maxDelayMs: retry.maxDelayMs ?? 1_000 },
       normalize: (err: unknown) => toTalosError(err, what, endpoint),
       onRetry: (attempt: number, err: TalosError) => {
         log?.debug({ attempt, code: err.code, err: err.message }, `Talos ${what} not done yet, retrying`);

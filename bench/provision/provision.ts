@@ -161,8 +161,10 @@ for (const n of sizes) {
     agentWork.push(work);
     overhead.push(total - work);
   }
+  // The cluster's run and its slowest node's.
+  const slowest = dc.assetIds[wall.indexOf(Math.max(...wall))];
   if (process.env.BENCH_BREAKDOWN === '1')
-    for (const id of [createId, `${createId}-node-${dc.assetIds[0]}`])
+    for (const id of [createId, `${createId}-node-${slowest}`])
       await printBreakdown(await api.container.temporal(), api.container.repositories.agentJobs, id, requested);
   const allProvisioned = Math.max(...provisionedAt.values()) - requested;
   rows.push(

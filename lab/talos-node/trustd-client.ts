@@ -111,7 +111,7 @@ export async function requestApiCertificate(request: ApiCertificateRequest): Pro
     perCall,
   );
   const clients = targets.map((target) => new grpc.Client(target, credentials));
-  const retry = request.retryMs ?? { initial: 100, max: 2_000 };
+  const retry = request.retryMs ?? { initial: 100, max: 500 };
   try {
     for (let round = 0; ; round += 1) {
       for (const [i, client] of clients.entries()) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Db } from 'mongodb';
 import type { AssetState } from '../../shared/asset-state.js';
 
@@ -50,3 +51,14 @@ export async function watchStates(
   if (seen.size < ids.length) throw new Error(`${ids.length - seen.size} assets became ${state} without an event`);
   return seen;
 }
+
+/** CPU time the whole machine has spent busy (every process: ours, the servers, the lab), in ms. */
+export function machineBusyMs(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+// USER_HZ, 100 on every Linux architecture Node supports.
+const CLOCK_TICKS_PER_SECOND = 100;

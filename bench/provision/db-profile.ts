@@ -44,7 +44,7 @@ export function profileDatabase(): void {
 }
 
 /** Prints the commands since the last call, most total time first, and starts a new tally. */
-export function printDatabaseProfile(title: string, top = 15): void {
+export function printDatabaseProfile(title: string, top = Number(process.env.BENCH_DB_PROFILE_TOP ?? 15)): void {
   const rows = [...tallies.entries()].sort((a, b) => b[1].totalMs - a[1].totalMs).slice(0, top);
   const total = [...tallies.values()].reduce((sum, t) => sum + t.totalMs, 0);
   console.log(`\n${title}: database commands, ${Math.round(total)} ms in all (client-side latency, overlapping)`);

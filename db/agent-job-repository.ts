@@ -164,11 +164,11 @@ export class AgentJobRepository {
       .sort({ createdAt: 1 })
       .limit(1000)
       .toArray();
+    const found = await Promise.all(entries.map((entry) => this.jobs.findOne({ _id: entry._id })));
     const jobs: AgentJobDoc[] = [];
-    for (const entry of entries) {
-      const job = await this.jobs.findOne({ _id: entry._id });
+    for (const [i, job] of found.entries()) {
       if (job?.state === 'queued') jobs.push(job);
-      else await this.queue.deleteOne({ _id: entry._id });
+      else await this.queue.deleteOne({ _id: entries[i]!._id });
     }
     return jobs;
   }

@@ -154,8 +154,8 @@ export class AssetRepository {
   /**
    * Claims the right to move `asset` away from its current version. A claim whose writer never
    * applied its update (it died between the two writes, leaving the asset stranded at that
-   * version) is taken over once it is older than STALE_CLAIM_MS: the stale claim is removed by
-   * its owner's token, so of several writers taking over only the one that re-claims first wins.
+   * version) is taken over once it is older than STALE_CLAIM_MS, by exactly one of the writers
+   * that find it stale.
    */
   private async claimVersion(asset: AssetDoc, transition: AssetTransition): Promise<boolean> {
     const key = `${asset._id}:${asset.version}`;
@@ -164,9 +164,18 @@ export class AssetRepository {
     if (!claim || this.now().getTime() - claim.at.getTime() < STALE_CLAIM_MS) return false;
     const still = await this.collection.findOne({ _id: asset._id, version: asset.version }, { projection: { _id: 1 } });
     if (!still) return false;
-    const removed = await this.transitions.deleteOne({ _id: key, owner: claim.owner });
-    if (removed.deletedCount !== 1) return false;
-    return claimOnce(this.transitions, key, randomUUID(), { transition, tookOverFrom: claim.owner }, this.now);
+    // The take-over of this one stale claim is itself claimed once. (Deleting the stale claim and
+    // claiming the key anew was not enough: FerretDB's delete-by-filter finds then deletes, so a
+    // slow taker could delete the claim a faster one had just written — two winners, seen in CI.)
+    const owner = randomUUID();
+    const takeover = `${key}:takeover:${claim.owner}`;
+    if (!(await claimOnce(this.transitions, takeover, owner, { transition }, this.now))) return false;
+    // The one winner makes the claim its own, fresh, so that its own death can be taken over too.
+    await this.transitions.updateOne(
+      { _id: key },
+      { $set: { owner, at: this.now(), intent: { transition, tookOverFrom: claim.owner } } },
+    );
+    return true;
   }
 
   /** Sets fields that are not part of the lifecycle (inventory, reports) without a state change. */

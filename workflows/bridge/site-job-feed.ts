@@ -11,6 +11,9 @@ export interface FeedTiming {
 
 // A quiet site's poll is one query of the small queue collection (db/agent-job-repository.ts), so
 // it can afford 10 a second: the first job of a new request waits 50 ms on average, not 125.
+/** Heartbeats of waiting jobs in flight at once, per site. */
+const KEEP_ALIVE_PARALLEL = 8;
+
 export const DEFAULT_FEED_TIMING: FeedTiming = { idleIntervalMs: 100, hotIntervalMs: 15 };
 
 /**
@@ -165,7 +168,13 @@ export class SiteJobFeed {
     site.keptAliveAt = Date.now();
     void (async () => {
       const waiting = await this.jobs.queuedSince(siteId, new Date(Date.now() - keepAlive.olderThanMs));
-      for (const job of waiting) await keepAlive.heartbeat(job).catch(() => undefined);
+      // A few at a time: one by one, a round over a rack's worth of waiting jobs on a loaded API
+      // could outlast the activities' heartbeat timeout it exists to beat.
+      let next = 0;
+      const beat = async (): Promise<void> => {
+        while (next < waiting.length) await keepAlive.heartbeat(waiting[next++]!).catch(() => undefined);
+      };
+      await Promise.all(Array.from({ length: Math.min(KEEP_ALIVE_PARALLEL, waiting.length) }, beat));
     })()
       .catch(() => undefined)
       .finally(() => {

@@ -117,7 +117,9 @@ export class AssetRepository {
     const allowed = (rule.from as readonly AssetState[]).includes(current.state);
     const versionOk = options.expectedVersion === undefined || options.expectedVersion === current.version;
     // Exactly one writer may move the asset away from a given version (see claim-once.ts).
-    if (!allowed || !versionOk || !(await this.claimVersion(current, transition))) {
+    if (!allowed || !versionOk || !(await this.claimVersion(current, transition, options.workflowId))) {
+      if (allowed && versionOk && options.workflowId !== undefined)
+        await this.refuseIfOwnAttemptPending(current, transition, options.workflowId);
       const latest = await this.get(assetId);
       throw new ConflictError(
         `Asset ${assetId} is ${latest.state}; cannot ${transition}`,
@@ -157,9 +159,10 @@ export class AssetRepository {
    * version) is taken over once it is older than STALE_CLAIM_MS, by exactly one of the writers
    * that find it stale.
    */
-  private async claimVersion(asset: AssetDoc, transition: AssetTransition): Promise<boolean> {
+  private async claimVersion(asset: AssetDoc, transition: AssetTransition, workflowId?: string): Promise<boolean> {
     const key = `${asset._id}:${asset.version}`;
-    if (await claimOnce(this.transitions, key, randomUUID(), { transition }, this.now)) return true;
+    const intent = { transition, ...(workflowId !== undefined ? { workflowId } : {}) };
+    if (await claimOnce(this.transitions, key, randomUUID(), intent, this.now)) return true;
     const claim = await this.transitions.findOne({ _id: key });
     if (!claim || this.now().getTime() - claim.at.getTime() < STALE_CLAIM_MS) return false;
     const still = await this.collection.findOne({ _id: asset._id, version: asset.version }, { projection: { _id: 1 } });
@@ -176,6 +179,26 @@ export class AssetRepository {
       { $set: { owner, at: this.now(), intent: { transition, tookOverFrom: claim.owner } } },
     );
     return true;
+  }
+
+  /**
+   * The claim of this version may be the workflow's own: an earlier attempt of the same activity
+   * that timed out while its write was still on its way (an overloaded database, seen at 200
+   * nodes). That is not another writer — the caller should try again shortly, when the write has
+   * landed (the retry then finds the asset moved) or the claim has gone stale (and is taken over).
+   */
+  private async refuseIfOwnAttemptPending(
+    asset: AssetDoc,
+    transition: AssetTransition,
+    workflowId: string,
+  ): Promise<void> {
+    const claim = await this.transitions.findOne({ _id: `${asset._id}:${asset.version}` });
+    if (claim?.intent?.transition !== transition || claim.intent.workflowId !== workflowId) return;
+    throw new ConflictError(
+      `Asset ${asset._id}: an earlier attempt of ${workflowId} is applying ${transition}; retry`,
+      { assetId: asset._id, state: asset.state, version: asset.version },
+      'ASSET_TRANSITION_PENDING',
+    );
   }
 
   /** Sets fields that are not part of the lifecycle (inventory, reports) without a state change. */

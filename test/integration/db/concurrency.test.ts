@@ -49,6 +49,33 @@ describe('concurrent writers on the real database', () => {
     expect((await claims.findOne({ _id: `${asset._id}:1` }))?.owner).not.toBe('dead-writer');
   });
 
+  it('tells a retried activity to try again, not ASSET_BUSY, while its own earlier attempt holds the claim', async () => {
+    const assets = new AssetRepository(database.db);
+    const claims = database.db.collection<{ _id: string; owner: string; intent: object; at: Date }>(
+      'asset_transitions',
+    );
+    const asset = buildAsset({ state: 'available' });
+    await assets.insert(asset);
+    // Attempt 1 of wf-1's activity claimed version 1 and timed out with its update still on its way.
+    const intent = { transition: 'startProvision', workflowId: 'wf-1' };
+    await claims.insertOne({ _id: `${asset._id}:1`, owner: 'attempt-1', intent, at: new Date() });
+    await expect(assets.transition(asset._id, 'startProvision', { workflowId: 'wf-1' })).rejects.toMatchObject({
+      code: 'ASSET_TRANSITION_PENDING',
+    });
+    // Anyone else is refused as before.
+    await expect(assets.transition(asset._id, 'startProvision', { workflowId: 'wf-2' })).rejects.toMatchObject({
+      code: 'ASSET_BUSY',
+    });
+    // Attempt 1's update lands: the retry finds the asset moved by its own workflow and is done.
+    await database.db
+      .collection('assets')
+      .updateOne({ _id: asset._id } as never, { $set: { state: 'provisioning', workflowId: 'wf-1', version: 2 } });
+    expect(await assets.transition(asset._id, 'startProvision', { workflowId: 'wf-1' })).toMatchObject({
+      state: 'provisioning',
+      version: 2,
+    });
+  });
+
   it('never hands one job to two concurrent pollers', async () => {
     const jobs = new AgentJobRepository(database.db);
     await jobs.ensureIndexes();

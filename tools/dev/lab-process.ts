@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../lab/lab.js';
-import { startProcess, type ManagedProcess } from '../devservices/managed-process.js';
+import { startProcess, waitUntilReady, type ManagedProcess } from '../devservices/managed-process.js';
 
 /** A lab running as its own process (`lab/cli.ts up --json`): what it printed, and how to stop it. */
 export interface LabProcess extends Pick<Lab, 'servers' | 'network'> {
@@ -40,22 +40,21 @@ export async function startLabProcess(options: {
     ],
     { logFile },
   );
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  for (;;) {
-    const text = await readFile(logFile, 'utf8').catch(() => '');
-    const line = text.split('\n').find((l) => l.startsWith('{"lab":'));
-    if (line) {
-      const { lab } = JSON.parse(line) as { lab: Pick<Lab, 'servers' | 'network'> };
-      return { servers: lab.servers, network: lab.network, process: child, stop: () => child.stop(30_000) };
-    }
-    if (exited || Date.now() > deadline) {
-      await child.stop();
-      throw new Error(
-        `lab process ${exited ? 'exited' : 'did not start in time'}; see ${logFile}:\n${text.slice(-2000)}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let printed: Pick<Lab, 'servers' | 'network'> | undefined;
+  try {
+    await waitUntilReady(
+      child,
+      async () => {
+        const line = (await readFile(logFile, 'utf8')).split('\n').find((l) => l.startsWith('{"lab":'));
+        if (!line) throw new Error('no servers printed yet');
+        printed = (JSON.parse(line) as { lab: Pick<Lab, 'servers' | 'network'> }).lab;
+      },
+      options.timeoutMs ?? 120_000,
+    );
+  } catch (err) {
+    await child.stop();
+    throw err;
   }
+  const { servers, network } = printed!;
+  return { servers, network, process: child, stop: () => child.stop(30_000) };
 }

@@ -15,6 +15,7 @@ import { SiteService } from './services/site-service.js';
 import { WorkflowService } from './services/workflow-service.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
 import { AgentJobBridge } from '../workflows/bridge/agent-job-bridge.js';
+import type { QueuedJobSignal } from '../workflows/bridge/queued-job-signal.js';
 import { BootEventRelay } from '../workflows/bridge/boot-event-relay.js';
 import { rackpilotDataConverter } from '../workflows/codec/data-converter.js';
 import { AgentService } from './services/agent-service.js';
@@ -107,6 +108,8 @@ export function createContainer(options: {
   closeDatabase?: () => Promise<void>;
   rateLimitMaxBatch?: number;
   secretBox?: SecretBox;
+  /** Shared with a worker in the same process: its queued jobs wake the site feeds at once. */
+  queuedJobSignal?: QueuedJobSignal;
 }): Container {
   const { config, log, db } = options;
   const now = options.now ?? (() => new Date());
@@ -233,6 +236,7 @@ export function createContainer(options: {
           temporal: client,
           log,
           storeSecretResult: (job, result) => agent.storeSecretResult(job, result),
+          ...(options.queuedJobSignal ? { queuedJobSignal: options.queuedJobSignal } : {}),
         }),
         relay: new BootEventRelay({ assets: repositories.assets, temporal: client, log, now }),
       }));
@@ -281,12 +285,23 @@ export function createContainer(options: {
 }
 
 /** Connects to the configured database, builds the container and creates indexes. */
-export async function openContainer(config: ApiConfig, log: Logger): Promise<Container> {
+export async function openContainer(
+  config: ApiConfig,
+  log: Logger,
+  options: { queuedJobSignal?: QueuedJobSignal } = {},
+): Promise<Container> {
   // Before connecting: a missing master key outside dev mode is a configuration error, reported first.
   const secretBox = secretBoxFromSettings(config, log);
   const connection = await connectDatabase(config.mongoUri, config.dbName);
   try {
-    const container = createContainer({ config, log, db: connection.db, closeDatabase: connection.close, secretBox });
+    const container = createContainer({
+      config,
+      log,
+      db: connection.db,
+      closeDatabase: connection.close,
+      secretBox,
+      ...options,
+    });
     await container.ensureIndexes();
     return container;
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../shared/logger.js';
+import type { QueuedJobSignal } from '../workflows/bridge/queued-job-signal.js';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { openContainer, type Container } from './container.js';
@@ -12,12 +13,16 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-/** Builds the container, listens on the configured address, and returns how to stop. */
+/**
+ * Builds the container, listens on the configured address, and returns how to stop.
+ * `queuedJobSignal`: shared with a worker started in the same process (queued-job-signal.ts).
+ */
 export async function startApi(
   config: ApiConfig,
   log: Logger = createLogger('api', { level: config.logLevel }),
+  options: { queuedJobSignal?: QueuedJobSignal } = {},
 ): Promise<RunningApi> {
-  const container = await openContainer(config, log);
+  const container = await openContainer(config, log, options);
   const app = createApp(container);
   let server: Server;
   try {

@@ -19,6 +19,7 @@ import { startLabProcess } from '../../tools/dev/lab-process.js';
 import { waitForDiscovery } from '../../tools/dev/welcome.js';
 import { startDevServices } from '../../tools/devservices/index.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
+import { QueuedJobSignal } from '../../workflows/bridge/queued-job-signal.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { printBreakdown } from './breakdown.js';
 import { printDatabaseProfile, profileDatabase } from './db-profile.js';
@@ -51,8 +52,11 @@ const env = {
   RACKPILOT_RATE_LIMIT_PER_MINUTE: '1000000',
   RACKPILOT_RATE_LIMIT_PER_HOUR: '10000000',
 };
-const api = await startApi(loadApiConfig(env), quiet);
-const worker = await startWorker(loadWorkerConfig(env), quiet);
+// API and worker in this process share the queued-job signal, as `npm start` does;
+// `BENCH_JOB_SIGNAL=off` measures them as if in separate processes (the feed's polling alone).
+const jobSignal = process.env.BENCH_JOB_SIGNAL === 'off' ? {} : { queuedJobSignal: new QueuedJobSignal() };
+const api = await startApi(loadApiConfig(env), quiet, jobSignal);
+const worker = await startWorker(loadWorkerConfig(env), quiet, jobSignal);
 const { organization, apiKey } = await bootstrapOrganization(api.container, { name: 'bench' });
 const rows: string[] = [];
 

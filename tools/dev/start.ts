@@ -14,6 +14,7 @@ import { startApi } from '../../api/server.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { createLogger } from '../../shared/logger.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
+import { QueuedJobSignal } from '../../workflows/bridge/queued-job-signal.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { startDevServices } from '../devservices/index.js';
 import { startDemoDatacenter } from './demo-datacenter.js';
@@ -64,10 +65,14 @@ try {
     RACKPILOT_DEV_MODE: process.env.RACKPILOT_DEV_MODE ?? 'true',
   };
   const apiConfig = loadApiConfig(env);
-  const api = await startApi(apiConfig, createLogger('api', { level: apiConfig.logLevel }));
+  // API and worker share this process: the worker's queued jobs wake the API's site feeds at once.
+  const queuedJobSignal = new QueuedJobSignal();
+  const api = await startApi(apiConfig, createLogger('api', { level: apiConfig.logLevel }), { queuedJobSignal });
   stops.push(() => api.stop());
   const workerConfig = loadWorkerConfig(env);
-  const worker = await startWorker(workerConfig, createLogger('worker', { level: workerConfig.logLevel }));
+  const worker = await startWorker(workerConfig, createLogger('worker', { level: workerConfig.logLevel }), {
+    queuedJobSignal,
+  });
   stops.push(() => worker.stop());
   const { organization, apiKey } = await bootstrapOrganization(api.container, {
     name: 'Rackpilot dev',

@@ -1,6 +1,7 @@
 import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AgentJobRepository } from '../../db/agent-job-repository.js';
+import type { QueuedJobSignal } from '../bridge/queued-job-signal.js';
 import { FailureTypes } from '../../shared/failure-types.js';
 import { jobPayloadSchemas, type JobKind, type JobRequest, type JobWorkflowResult } from '../../shared/jobs.js';
 
@@ -10,7 +11,7 @@ import { jobPayloadSchemas, type JobKind, type JobRequest, type JobWorkflowResul
  * agent reports back. A retry of the activity (agent died → heartbeat timeout) queues a new job
  * and withdraws the old one.
  */
-export function createAgentBridgeActivities(deps: { jobs: AgentJobRepository }) {
+export function createAgentBridgeActivities(deps: { jobs: AgentJobRepository; queuedJobSignal?: QueuedJobSignal }) {
   return {
     async runOnAgent<K extends JobKind>(
       siteId: string,
@@ -36,6 +37,7 @@ export function createAgentBridgeActivities(deps: { jobs: AgentJobRepository }) 
         workflowId,
         attempt: info.attempt,
       });
+      deps.queuedJobSignal?.ring(siteId);
       throw new CompleteAsyncError();
     },
   };

@@ -5,13 +5,21 @@ import { ClusterRepository } from '../../db/cluster-repository.js';
 import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { CryptoSource } from '../../shared/talos/crypto-source.js';
+import type { QueuedJobSignal } from '../bridge/queued-job-signal.js';
 import { createAgentBridgeActivities } from './agent-bridge.js';
 import { createAssetActivities } from './asset-activities.js';
 import { createClusterActivities } from './cluster-activities.js';
 import { createWorkflowIndexActivities } from './workflow-index-activities.js';
 
 /** Every activity of the cloud-side worker, built once from its dependencies (STYLE.md §2). */
-export function createActivities(deps: { db: Db; secrets: SecretBox; now?: () => Date; cryptoSource?: CryptoSource }) {
+export function createActivities(deps: {
+  db: Db;
+  secrets: SecretBox;
+  now?: () => Date;
+  cryptoSource?: CryptoSource;
+  /** Shared with an API in the same process, whose site feeds it wakes (queued-job-signal.ts). */
+  queuedJobSignal?: QueuedJobSignal;
+}) {
   const now = deps.now ?? (() => new Date());
   const jobs = new AgentJobRepository(deps.db, now);
   const assets = new AssetRepository(deps.db, now);
@@ -25,7 +33,10 @@ export function createActivities(deps: { db: Db; secrets: SecretBox; now?: () =>
       now,
       ...(deps.cryptoSource ? { cryptoSource: deps.cryptoSource } : {}),
     }),
-    ...createAgentBridgeActivities({ jobs }),
+    ...createAgentBridgeActivities({
+      jobs,
+      ...(deps.queuedJobSignal ? { queuedJobSignal: deps.queuedJobSignal } : {}),
+    }),
     ...createAssetActivities({ assets, now }),
     ...createWorkflowIndexActivities({ workflows }),
   };

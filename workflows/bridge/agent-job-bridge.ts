@@ -8,6 +8,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import type { QueuedJobSignal } from './queued-job-signal.js';
 import { DEFAULT_FEED_TIMING, SiteJobFeed } from './site-job-feed.js';
 import { jobResultSchemas, SECRET_RESULT_KINDS, type JobFailure, type JobKind } from '../../shared/jobs.js';
 import type { Logger } from '../../shared/logger.js';
@@ -35,6 +36,8 @@ export interface AgentJobBridgeDeps {
   pollIntervalMs?: number;
   /** How often the queued jobs of a polling site are heartbeated (default 10 s; see QueuedKeepAlive). */
   queuedKeepAliveMs?: number;
+  /** Rung by a worker in this process when it queues a job: its site's feed polls at once. */
+  queuedJobSignal?: QueuedJobSignal;
 }
 
 /**
@@ -62,6 +65,7 @@ export class AgentJobBridge {
         heartbeat: (job) =>
           this.forward(job, (token) => this.deps.temporal.activity.heartbeat(token, { queued: true })),
       },
+      deps.queuedJobSignal,
     );
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
 import type { JobKind } from '../../shared/jobs.js';
+import { QueuedJobSignal } from './queued-job-signal.js';
 import { SiteJobFeed } from './site-job-feed.js';
 
 /** An in-memory queue with the repository's two feed methods; counts the queries it answers. */
@@ -98,6 +99,43 @@ describe('SiteJobFeed', () => {
     const busyLatency = Date.now() - t;
     expect(busyLatency).toBeLessThan(50);
     expect(quietLatency).toBeGreaterThan(busyLatency);
+  });
+
+  it('fetches a job at once when its queueing is rung in this process, on a quiet site too', async () => {
+    const queue = new FakeQueue();
+    const signal = new QueuedJobSignal();
+    const feed = new SiteJobFeed(
+      queue.repository(),
+      60_000,
+      { idleIntervalMs: 1_000, hotIntervalMs: 5 },
+      undefined,
+      signal,
+    );
+    const claim = feed.claim('site_a', { waitMs: 5_000 });
+    await sleep(50); // the feed has polled once and sleeps its idle second
+    const t = Date.now();
+    const job = queue.add();
+    signal.ring('site_b'); // another site's ring wakes nobody here
+    await sleep(30);
+    expect(queue.jobs[0]!.state).toBe('queued');
+    signal.ring('site_a');
+    expect((await claim)?._id).toBe(job._id);
+    expect(Date.now() - t).toBeLessThan(300);
+  });
+
+  it('stays at the fast pause for a few empty polls after a job finished before backing off', async () => {
+    const queue = new FakeQueue();
+    const feed = new SiteJobFeed(queue.repository(), 60_000, { idleIntervalMs: 1_000, hotIntervalMs: 10 });
+    const claim = feed.claim('site_a', { waitMs: 5_000 });
+    await sleep(20);
+    feed.markBusy('site_a');
+    const before = queue.queries;
+    await sleep(45); // the next job of a workflow typically comes a workflow task or two later
+    const t = Date.now();
+    queue.add();
+    await claim;
+    expect(queue.queries - before).toBeGreaterThanOrEqual(4);
+    expect(Date.now() - t).toBeLessThan(100);
   });
 
   it('gives a claim only jobs of the kinds it asked for', async () => {

@@ -7,6 +7,7 @@ import { rackpilotDataConverter } from '../codec/data-converter.js';
 import { createActivities, ensureWorkerIndexes } from '../activities/index.js';
 import { systemCryptoSource } from '../../shared/talos/crypto-source.js';
 import { KeyPool } from '../../shared/talos/key-pool.js';
+import type { QueuedJobSignal } from '../bridge/queued-job-signal.js';
 import type { WorkerConfig } from './config.js';
 
 /** Path of the workflow bundle's entry, exported so nothing `require.resolve`s across folders. */
@@ -17,8 +18,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Connects to MongoDB and Temporal, bundles the workflows and polls the task queue until stopped. */
-export async function startWorker(config: WorkerConfig, log: Logger): Promise<RunningWorker> {
+/**
+ * Connects to MongoDB and Temporal, bundles the workflows and polls the task queue until stopped.
+ * `queuedJobSignal`: shared with an API started in the same process (see queued-job-signal.ts).
+ */
+export async function startWorker(
+  config: WorkerConfig,
+  log: Logger,
+  options: { queuedJobSignal?: QueuedJobSignal } = {},
+): Promise<RunningWorker> {
   const secrets = secretBoxFromSettings(config, log);
   const mongo = await MongoClient.connect(config.mongoUri);
   const db = mongo.db(config.dbName);
@@ -31,7 +39,12 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
     workflowsPath,
     dataConverter: rackpilotDataConverter(payloadKeyFromSettings(config)),
     // Two service-account keys kept ready: a cluster request does not wait seconds for RSA-4096.
-    activities: createActivities({ db, secrets, cryptoSource: new KeyPool(systemCryptoSource, { 'rsa-4096': 2 }) }),
+    activities: createActivities({
+      db,
+      secrets,
+      cryptoSource: new KeyPool(systemCryptoSource, { 'rsa-4096': 2 }),
+      ...options,
+    }),
   });
   const running = worker.run();
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');

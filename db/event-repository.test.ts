@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EventIdGenerator, eventIdFloor, eventIdTime, isEventId } from './event-repository.js';
+import type { Db } from 'mongodb';
+import type { NewEvent } from '../shared/events.js';
+import { createLogger } from '../shared/logger.js';
+import { EventIdGenerator, EventRepository, eventIdFloor, eventIdTime, isEventId } from './event-repository.js';
 
 describe('event ids', () => {
   it('sort by time, and by emission order within one millisecond', () => {
@@ -47,5 +50,76 @@ describe('event ids', () => {
     expect(isEventId('evt_123')).toBe(false);
     expect(isEventId('ast_3f9a0c12d4e5b6a7')).toBe(false);
     expect(isEventId(`${eventIdFloor(1)}0000zzzzzzzz`)).toBe(false);
+  });
+});
+
+describe('EventRepository.emit', () => {
+  /** A database whose `events` inserts fail with `failures` in turn, then succeed. */
+  function flakyDb(failures: unknown[]) {
+    const stored: { _id: string }[] = [];
+    const collection = {
+      createIndex: async () => 'ok',
+      insertOne: async (doc: { _id: string }) => {
+        const failure = failures.shift();
+        if (failure) throw failure;
+        if (stored.some((d) => d._id === doc._id)) throw Object.assign(new Error('duplicate'), { code: 11000 });
+        stored.push(doc);
+        return { acknowledged: true };
+      },
+    };
+    return { db: { collection: () => collection } as unknown as Db, stored };
+  }
+  const busy = () => Object.assign(new Error('database is locked (5) (SQLITE_BUSY)'), { code: 1 });
+  const event = { type: 'asset.state_changed', orgId: 'org_1', data: {} } as unknown as NewEvent;
+  const silent = createLogger('test', { level: 'silent' });
+
+  it('retries an insert the database refused as busy, after short pauses, and records the event once', async () => {
+    const { db, stored } = flakyDb([busy(), busy()]);
+    const pauses: number[] = [];
+    const events = new EventRepository(
+      db,
+      () => new Date(),
+      silent,
+      async (ms) => void pauses.push(ms),
+    );
+    await events.emit(event);
+    expect(stored).toHaveLength(1);
+    expect(pauses).toEqual([50, 250]);
+  });
+
+  it('counts an insert that landed though its answer was lost as recorded: the retry is a duplicate', async () => {
+    const { db, stored } = flakyDb([]);
+    const collection = db.collection('events') as unknown as { insertOne: (doc: { _id: string }) => Promise<unknown> };
+    const insert = collection.insertOne.bind(collection);
+    let calls = 0;
+    collection.insertOne = async (doc) => {
+      calls += 1;
+      await insert(doc);
+      if (calls === 1) throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      return { acknowledged: true };
+    };
+    await new EventRepository(
+      db,
+      () => new Date(),
+      silent,
+      async () => undefined,
+    ).emit(event);
+    expect(calls).toBe(2);
+    expect(stored).toHaveLength(1);
+  });
+
+  it('gives up quietly after three attempts: the change that caused the event stands', async () => {
+    const down = flakyDb([busy(), busy(), busy(), busy()]);
+    const pauses: number[] = [];
+    await expect(
+      new EventRepository(
+        down.db,
+        () => new Date(),
+        silent,
+        async (ms) => void pauses.push(ms),
+      ).emit(event),
+    ).resolves.toBeUndefined();
+    expect(down.stored).toHaveLength(0);
+    expect(pauses).toHaveLength(2);
   });
 });

@@ -1,10 +1,11 @@
-import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { AssetActivities } from '../activities/asset-activities.js';
 import { DEFAULT_AGENT_TIMINGS, type AgentTimings } from './agent-steps.js';
+import { bookkeepingActivities } from './bookkeeping.js';
 import { failureMessage, failureReason, type Runbook } from './runbook.js';
 
-/** Asset bookkeeping activities (database only: quick, retried). */
-export const assetActivities = proxyActivities<AssetActivities>({
+/** Asset bookkeeping activities (database only: quick, retried; local in new runs, see bookkeeping.ts). */
+export const assetActivities = bookkeepingActivities<AssetActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['AssetBusy', 'AssetNotFound'] },
 });

@@ -1,14 +1,21 @@
-import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { executeChild, workflowInfo } from '@temporalio/workflow';
 import type { WipeMethod } from '../../shared/wipe-report.js';
 import type { ClusterActivities } from '../activities/cluster-activities.js';
 import type { MachineTimings } from './asset-steps.js';
+import { bookkeepingActivities } from './bookkeeping.js';
 import { wipe } from './wipe.js';
 
-/** Cluster bookkeeping and Talos generation (cloud side; RSA-4096 generation takes a second or two). */
-export const clusterActivities = proxyActivities<ClusterActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ClusterNotFound', 'ClusterBusy', 'VALIDATION_FAILED'] },
-});
+/**
+ * Cluster bookkeeping (local in new runs, see bookkeeping.ts) and Talos generation (always a
+ * regular activity: RSA-4096 generation can take a second or two when the key pool is empty).
+ */
+export const clusterActivities = bookkeepingActivities<ClusterActivities>(
+  {
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ClusterNotFound', 'ClusterBusy', 'VALIDATION_FAILED'] },
+  },
+  ['prepareCluster'],
+);
 
 /** Wipes the given assets in parallel as child workflows; returns the ids whose wipe failed. */
 export async function wipeAssets(

@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import type { PageRequest } from '../api/repositories/database.js';
 import { toMongoSort } from '../api/repositories/database.js';
+import { findScoped } from './find-scoped.js';
 
 /** What the site's agent last reported about itself (heartbeat). */
 export interface SiteAgent {
@@ -56,7 +57,7 @@ export class SiteRepository {
   }
 
   findInOrg(orgId: string, id: string): Promise<SiteDoc | null> {
-    return this.collection.findOne({ _id: id, orgId });
+    return findScoped(this.collection, id, { orgId });
   }
 
   async list(orgId: string, filter: SiteListFilter, page: PageRequest): Promise<{ items: SiteDoc[]; total: number }> {

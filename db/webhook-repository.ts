@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { findScoped } from './find-scoped.js';
 
 /** A `webhooks` document: one destination of an organization's lifecycle events. */
 export interface WebhookDoc {
@@ -46,7 +47,7 @@ export class WebhookRepository {
   }
 
   findInOrg(orgId: string, id: string): Promise<WebhookDoc | null> {
-    return this.collection.findOne({ _id: id, orgId });
+    return findScoped(this.collection, id, { orgId });
   }
 
   /** A webhook by id alone (the dispatcher, which works across organizations). */

@@ -1,6 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import type { Role } from '../../shared/api-types.js';
 import { toMongoSort, type Database, type PageRequest } from './database.js';
+import { findScoped } from '../../db/find-scoped.js';
 
 /** An API key as stored: never the secret, only its SHA-256. */
 export interface ApiKeyRecord {
@@ -59,7 +60,7 @@ export class ApiKeyRepository {
 
   /** Returns the key of this organization, or undefined (also when it belongs to another one). */
   async findInOrg(orgId: string, id: string): Promise<ApiKeyRecord | undefined> {
-    const doc = await this.collection.findOne({ _id: id, orgId });
+    const doc = await findScoped(this.collection, id, { orgId });
     return doc ? toRecord(doc) : undefined;
   }
 

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { verifyFetchedKubeconfig, type TalosSecretsBundle } from '../../shared/talos/index.js';
 import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
+import { findScoped } from '../../db/find-scoped.js';
 
 /** Secret context of an asset's sealed BMC password. */
 export const bmcPasswordContext = (assetId: string) => `asset:${assetId}:bmcPassword`;
@@ -82,13 +83,13 @@ export class AgentService {
   }
 
   private async assetOfSite(siteId: string, assetId: string) {
-    const asset = await this.deps.assets.collection.findOne({ _id: assetId, siteId });
+    const asset = await findScoped(this.deps.assets.collection, assetId, { siteId });
     if (!asset) throw new NotFoundError(`Asset ${assetId} not found`, { assetId }, 'ASSET_NOT_FOUND');
     return asset;
   }
 
   private async clusterOfSite(siteId: string, clusterId: string): Promise<ClusterDoc> {
-    const cluster = await this.deps.clusters.collection.findOne({ _id: clusterId, siteId });
+    const cluster = await findScoped(this.deps.clusters.collection, clusterId, { siteId });
     if (!cluster) throw new NotFoundError(`Cluster ${clusterId} not found`, { clusterId }, 'CLUSTER_NOT_FOUND');
     return cluster;
   }

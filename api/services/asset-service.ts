@@ -11,6 +11,7 @@ import type { PageRequest } from '../repositories/database.js';
 import { isDuplicateKeyError, toMongoSort } from '../repositories/database.js';
 import { bmcPasswordContext } from './agent-service.js';
 import type { WorkflowService } from './workflow-service.js';
+import { findScoped } from '../../db/find-scoped.js';
 
 /** What enrolling one asset takes (validated by the route). */
 export interface NewAsset {
@@ -117,7 +118,7 @@ export class AssetService {
   }
 
   async get(orgId: string, id: string): Promise<AssetDoc> {
-    const asset = await this.deps.assets.collection.findOne({ _id: id, orgId });
+    const asset = await findScoped(this.deps.assets.collection, id, { orgId });
     if (!asset) throw new NotFoundError(`Asset ${id} not found`, { assetId: id }, 'ASSET_NOT_FOUND');
     return asset;
   }

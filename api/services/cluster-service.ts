@@ -12,6 +12,7 @@ import { isDuplicateKeyError, toMongoSort } from '../repositories/database.js';
 import type { ClusterNodeBody, CreateClusterBody } from '../routes/clusters/schema.js';
 import type { WorkflowType } from '../../db/workflow-index-repository.js';
 import type { WorkflowService } from './workflow-service.js';
+import { findScoped } from '../../db/find-scoped.js';
 
 /** One thing wrong with a cluster request; `code` decides the status when it is not a dry run. */
 export interface ClusterProblem {
@@ -352,7 +353,7 @@ export class ClusterService {
   }
 
   async get(orgId: string, id: string): Promise<ClusterDoc> {
-    const cluster = await this.deps.clusters.collection.findOne({ _id: id, orgId });
+    const cluster = await findScoped(this.deps.clusters.collection, id, { orgId });
     if (!cluster) throw new NotFoundError(`Cluster ${id} not found`, { clusterId: id }, 'CLUSTER_NOT_FOUND');
     return cluster;
   }

@@ -1,0 +1,21 @@
+import type { Collection, Document, Filter, WithId } from 'mongodb';
+
+/**
+ * The document `id` if its `scope` fields (its organization, its site) match, else null: read by
+ * `_id` alone and checked here. FerretDB 1.x answers only a filter that is exactly `{_id}` from
+ * its index; `{_id, orgId}` reads and decodes documents until the match, the whole collection at
+ * worst (bench/README.md, "Database query shapes") — on every agent request for a BMC password,
+ * with a rack of assets. A document of another scope is indistinguishable from none either way.
+ */
+export async function findScoped<T extends Document & { _id: string }>(
+  collection: Collection<T>,
+  id: string,
+  scope: Partial<Record<keyof T & string, string>>,
+): Promise<WithId<T> | null> {
+  const doc = await collection.findOne({ _id: id } as Filter<T>);
+  if (!doc) return null;
+  for (const [field, value] of Object.entries(scope)) {
+    if ((doc as Record<string, unknown>)[field] !== value) return null;
+  }
+  return doc;
+}

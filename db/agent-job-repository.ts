@@ -214,8 +214,9 @@ export class AgentJobRepository {
     return job?.siteId === siteId ? job : null;
   }
 
-  /** Records progress and log lines on a claimed job and extends its lease; null if no longer claimed. */
+  /** Records progress and log lines on a claimed job of `siteId` and extends its lease; null if no longer claimed. */
   async recordHeartbeat(
+    siteId: string,
     jobId: string,
     claimToken: string,
     progress: unknown,
@@ -224,7 +225,7 @@ export class AgentJobRepository {
   ): Promise<AgentJobDoc | null> {
     const at = this.now();
     return this.jobs.findOneAndUpdate(
-      { _id: jobId, state: 'claimed', claimToken },
+      { _id: jobId, siteId, state: 'claimed', claimToken },
       {
         $set: { progress, leaseUntil: new Date(at.getTime() + leaseMs), updatedAt: at },
         $push: { logs: { $each: logs, $slice: -MAX_LOG_LINES } },
@@ -234,10 +235,11 @@ export class AgentJobRepository {
   }
 
   /**
-   * Moves a claimed job to a final state; null when it was not claimed with this token (stale).
+   * Moves a claimed job of `siteId` to a final state; null when it was not claimed with this token (stale).
    * The job stays among the active ones until {@link archive}: the caller first tells Temporal.
    */
   async finish(
+    siteId: string,
     jobId: string,
     claimToken: string,
     outcome: { state: 'completed'; result: unknown } | { state: 'failed'; failure: JobFailure },
@@ -245,7 +247,7 @@ export class AgentJobRepository {
     const set = outcome.state === 'completed' ? { result: outcome.result } : { failure: outcome.failure };
     const at = this.now();
     const job = await this.jobs.findOneAndUpdate(
-      { _id: jobId, state: 'claimed', claimToken },
+      { _id: jobId, siteId, state: 'claimed', claimToken },
       { $set: { ...set, state: outcome.state, finishedAt: at, updatedAt: at } },
       { returnDocument: 'after' },
     );

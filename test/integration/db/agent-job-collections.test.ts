@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentJobRepository } from '../../../db/agent-job-repository.js';
+import type { JobFailure } from '../../../shared/jobs.js';
 import { freshDatabase } from '../../support/services.js';
+
+const FAILURE: JobFailure = { type: 'AgentError', message: 'not mine', retryable: false };
 
 // Jobs are kept in three collections — the queue of waiting jobs (QueuedJobEntry), the active
 // jobs, and the history of finished ones — so that what every agent call touches stays small on
@@ -92,7 +95,14 @@ describe('agent jobs on the real database: queue, active jobs and history', () =
     const job = await enqueue('site-q7', 1, 'wf-done/run/1');
     const claimed = (await jobs.claimQueued(job._id, 60_000))!;
     expect(await active().findOne({ _id: job._id })).toMatchObject({ state: 'claimed' });
-    const done = await jobs.finish(job._id, claimed.claimToken!, { state: 'completed', result: { ok: true } });
+    // Another site's agent cannot finish it, even with the claim token.
+    expect(
+      await jobs.finish('another-site', job._id, claimed.claimToken!, { state: 'failed', failure: FAILURE }),
+    ).toBeNull();
+    const done = await jobs.finish('site-q7', job._id, claimed.claimToken!, {
+      state: 'completed',
+      result: { ok: true },
+    });
     expect(done).toMatchObject({ _id: job._id, state: 'completed', result: { ok: true } });
     await jobs.archive(done!);
     expect(await active().findOne({ _id: job._id })).toBeNull();
@@ -101,7 +111,7 @@ describe('agent jobs on the real database: queue, active jobs and history', () =
     expect(await jobs.findForSite('another-site', job._id)).toBeNull();
     expect((await jobs.listForWorkflow('wf-done')).map((j) => [j._id, j.state])).toEqual([[job._id, 'completed']]);
     // A stale second report of the same job changes nothing.
-    expect(await jobs.finish(job._id, claimed.claimToken!, { state: 'completed', result: {} })).toBeNull();
+    expect(await jobs.finish('site-q7', job._id, claimed.claimToken!, { state: 'completed', result: {} })).toBeNull();
     // Enqueueing the finished attempt again returns it as it was, and queues nothing.
     expect(await enqueue('site-q7', 1, 'wf-done/run/1')).toMatchObject({ _id: job._id, state: 'completed' });
     expect(await jobs.queued('site-q7', 10)).toEqual([]);

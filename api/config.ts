@@ -48,6 +48,7 @@ const schema = z.object({
   RACKPILOT_AGENT_OFFLINE_SECONDS: positiveInt(90),
   RACKPILOT_BOOT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
   RACKPILOT_EVENTS_RETENTION_HOURS: positiveInt(7 * 24),
+  RACKPILOT_JOB_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   RACKPILOT_EVENTS_POLL_MS: positiveInt(1_000),
   RACKPILOT_EVENTS_LOOKBACK_MS: z.coerce.number().int().min(0).default(5_000),
   RACKPILOT_EVENTS_HEARTBEAT_MS: positiveInt(15_000),
@@ -121,6 +122,8 @@ export interface ApiConfig {
     /** Comment lines keeping idle SSE connections open. */
     heartbeatMs: number;
   };
+  /** Finished agent jobs (with their logs and results) are deleted this many days after they finished. */
+  jobHistoryRetentionDays: number;
   /** Webhook delivery. */
   webhooks: {
     /** CIDR networks webhooks may reach although private/loopback/link-local (tests and the lab: 127.0.0.0/8). */
@@ -167,6 +170,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       lookbackMs: e.RACKPILOT_EVENTS_LOOKBACK_MS,
       heartbeatMs: e.RACKPILOT_EVENTS_HEARTBEAT_MS,
     },
+    jobHistoryRetentionDays: e.RACKPILOT_JOB_HISTORY_RETENTION_DAYS,
     webhooks: {
       allowedNetworks: e.RACKPILOT_WEBHOOK_ALLOWED_NETWORKS,
       timeoutMs: e.RACKPILOT_WEBHOOK_TIMEOUT_MS,

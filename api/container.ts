@@ -16,6 +16,7 @@ import { WorkflowService } from './services/workflow-service.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
 import { AgentJobBridge } from '../workflows/bridge/agent-job-bridge.js';
 import type { QueuedJobSignal } from '../workflows/bridge/queued-job-signal.js';
+import { RetentionSweeper } from './maintenance/retention-sweeper.js';
 import { BootEventRelay } from '../workflows/bridge/boot-event-relay.js';
 import { rackpilotDataConverter } from '../workflows/codec/data-converter.js';
 import { AgentService } from './services/agent-service.js';
@@ -79,6 +80,8 @@ export interface Container {
   eventHub: EventHub;
   /** Webhook delivery; `server.ts` starts it (tests start it themselves), `close()` stops it. */
   webhookDispatcher: WebhookDispatcher;
+  /** Deletes finished agent jobs and old claims; `server.ts` starts it, `close()` stops it. */
+  retention: RetentionSweeper;
   authenticator: Authenticator;
   rateLimiter: RateLimiter;
   metrics: HttpMetrics;
@@ -92,6 +95,14 @@ export interface Container {
   /** Closes Temporal and (when the container opened it) the database. */
   close(): Promise<void>;
 }
+
+/** How often each API process deletes what is past its retention. */
+const RETENTION_SWEEP_EVERY_MS = 10 * 60_000;
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/** A day: far beyond STALE_CLAIM_MS, the longest an asset transition claim matters. */
+const TRANSITION_CLAIM_RETENTION_MS = DAY_MS;
 
 /** Rate-limit reservations per process never exceed this (see RateLimiter). */
 const RATE_LIMIT_MAX_BATCH = 100;
@@ -203,6 +214,28 @@ export function createContainer(options: {
       retentionMs: config.events.retentionHours * 60 * 60_000,
     },
   });
+  const retention = new RetentionSweeper({
+    everyMs: RETENTION_SWEEP_EVERY_MS,
+    now,
+    log,
+    targets: [
+      {
+        name: 'finished agent jobs',
+        retentionMs: config.jobHistoryRetentionDays * DAY_MS,
+        prune: (before) => repositories.agentJobs.pruneHistory(before),
+      },
+      {
+        name: 'agent job claims',
+        retentionMs: config.jobHistoryRetentionDays * DAY_MS,
+        prune: (before) => repositories.agentJobs.pruneClaims(before),
+      },
+      {
+        name: 'asset transition claims',
+        retentionMs: TRANSITION_CLAIM_RETENTION_MS,
+        prune: (before) => repositories.assets.pruneTransitionClaims(before),
+      },
+    ],
+  });
   let orchestration: Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }> | undefined;
   return {
     config,
@@ -247,6 +280,7 @@ export function createContainer(options: {
     },
     eventHub,
     webhookDispatcher,
+    retention,
     authenticator,
     rateLimiter,
     metrics: createHttpMetrics(),
@@ -278,6 +312,7 @@ export function createContainer(options: {
     async close() {
       await eventHub.stop();
       await webhookDispatcher.stop();
+      await retention.stop();
       await temporal.close();
       await options.closeDatabase?.();
     },

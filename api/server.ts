@@ -41,6 +41,7 @@ export async function startApi(
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   log.info({ url, version: container.version }, 'API listening');
   await container.webhookDispatcher.start();
+  container.retention.start();
   return {
     url,
     container,

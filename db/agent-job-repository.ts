@@ -276,6 +276,20 @@ export class AgentJobRepository {
     return [...byId.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
+  /** Deletes the finished jobs last changed before `before`; returns how many. */
+  async pruneHistory(before: Date): Promise<number> {
+    return (await this.history.deleteMany({ updatedAt: { $lt: before } })).deletedCount;
+  }
+
+  /**
+   * Deletes the claims made before `before`; returns how many. A claim decides only who takes a
+   * queued job, at once; a job claimed a retention period ago (days, where the longest job may
+   * run 6 hours) is finished or withdrawn.
+   */
+  async pruneClaims(before: Date): Promise<number> {
+    return (await this.claims.deleteMany({ at: { $lt: before } })).deletedCount;
+  }
+
   /** Copies a finished job to the history, then removes it from the active jobs. */
   async archive(job: AgentJobDoc): Promise<void> {
     await ignoreDuplicate(this.history.insertOne(job));

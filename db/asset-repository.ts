@@ -201,6 +201,15 @@ export class AssetRepository {
     );
   }
 
+  /**
+   * Deletes the transition claims made before `before`; returns how many. Each decided who moves
+   * an asset away from one version: once the asset moved on, nobody asks again, and a claim older
+   * than STALE_CLAIM_MS whose writer died would be taken over anyway.
+   */
+  async pruneTransitionClaims(before: Date): Promise<number> {
+    return (await this.transitions.deleteMany({ at: { $lt: before } })).deletedCount;
+  }
+
   /** Sets fields that are not part of the lifecycle (inventory, reports) without a state change. */
   async update(assetId: string, set: Partial<AssetDoc>): Promise<void> {
     await this.collection.updateOne({ _id: assetId }, { $set: { ...set, updatedAt: this.now() } });

@@ -1,25 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
+import type { AgentJobRepository } from '../../db/agent-job-repository.js';
 import { createLogger } from '../../shared/logger.js';
+import { buildJob } from '../../test/support/jobs.js';
 import { AgentJobBridge } from './agent-job-bridge.js';
 
 /** The repository calls the bridge makes, over one in-memory job; counts the reads. */
 function fakeJobs() {
-  const at = new Date();
-  const job: AgentJobDoc = {
+  const job = buildJob({
     _id: 'job_1',
-    siteId: 'site_a',
-    kind: 'bmc.status',
     payload: { assetId: 'ast_1' },
     taskToken: Buffer.from('token').toString('base64'),
-    activityKey: 'wf/run/1',
-    workflowId: 'wf',
-    attempt: 1,
-    state: 'queued',
-    logs: [],
-    createdAt: at,
-    updatedAt: at,
-  };
+  });
   const calls = { reads: 0, archived: 0 };
   const guarded = (siteId: string, id: string, token: string) =>
     id === job._id && siteId === job.siteId && job.state === 'claimed' && job.claimToken === token;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
 import type { JobKind } from '../../shared/jobs.js';
+import { buildJob } from '../../test/support/jobs.js';
 import { QueuedJobSignal } from './queued-job-signal.js';
 import { SiteJobFeed } from './site-job-feed.js';
 
@@ -11,21 +12,7 @@ class FakeQueue {
   private n = 0;
 
   add(kind: JobKind = 'bmc.status', siteId = 'site_a'): AgentJobDoc {
-    const at = new Date();
-    const job = {
-      _id: `job_${(this.n += 1)}`,
-      siteId,
-      kind,
-      payload: {},
-      taskToken: '',
-      activityKey: `k${this.n}`,
-      workflowId: 'wf',
-      attempt: 1,
-      state: 'queued',
-      logs: [],
-      createdAt: at,
-      updatedAt: at,
-    } as AgentJobDoc;
+    const job = buildJob({ _id: `job_${(this.n += 1)}`, siteId, kind });
     this.jobs.push(job);
     return job;
   }

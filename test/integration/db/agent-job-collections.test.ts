@@ -12,8 +12,8 @@ describe('agent jobs on the real database: queue, active jobs and history', () =
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let jobs: AgentJobRepository;
   let n = 0;
-  const enqueue = (siteId: string, attempt = 1, activity = `wf-${++n}/run/1`) =>
-    jobs.enqueue({
+  const enqueueOn = (repository: AgentJobRepository, siteId: string, attempt: number, activity: string) =>
+    repository.enqueue({
       siteId,
       kind: 'bmc.power',
       payload: { assetId: 'a' },
@@ -22,6 +22,8 @@ describe('agent jobs on the real database: queue, active jobs and history', () =
       workflowId: activity.split('/')[0]!,
       attempt,
     });
+  const enqueue = (siteId: string, attempt = 1, activity = `wf-${++n}/run/1`) =>
+    enqueueOn(jobs, siteId, attempt, activity);
   const queue = () => database.db.collection<{ _id: string; siteId: string }>('agent_job_queue');
   const active = () => database.db.collection<{ _id: string; state: string }>('agent_jobs');
   const history = () => database.db.collection<{ _id: string; state: string }>('agent_job_history');
@@ -135,5 +137,27 @@ describe('agent jobs on the real database: queue, active jobs and history', () =
     await jobs.ensureIndexes();
     expect(await active().findOne({ _id: job._id })).toBeNull();
     expect((await jobs.listForWorkflow('wf-left')).map((j) => j.state)).toEqual(['failed']);
+  });
+
+  it('forgets finished jobs and their claims after the retention period, never an active job', async () => {
+    const longAgo = new Date(Date.now() - 40 * 86_400_000);
+    const old = new AgentJobRepository(database.db, () => longAgo);
+    const job = await enqueueOn(old, 'site-q8', 1, 'wf-old/run/1');
+    const claimed = (await old.claimQueued(job._id, 60_000))!;
+    await old.archive((await old.finish('site-q8', job._id, claimed.claimToken!, { state: 'completed', result: {} }))!);
+    const recent = await enqueue('site-q8');
+    await jobs.claimQueued(recent._id, 60_000);
+    const stillQueued = await enqueueOn(old, 'site-q8', 1, 'wf-long/run/1');
+
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    expect(await jobs.pruneHistory(cutoff)).toBe(1);
+    expect(await jobs.pruneClaims(cutoff)).toBe(1);
+    expect(await jobs.findForSite('site-q8', job._id)).toBeNull();
+    expect(await jobs.findForSite('site-q8', recent._id)).toMatchObject({ state: 'claimed' });
+    expect(await jobs.findForSite('site-q8', stillQueued._id)).toMatchObject({ state: 'queued' });
+    const claims = database.db.collection<{ _id: string }>('job_claims');
+    expect(await claims.findOne({ _id: job._id })).toBeNull();
+    expect(await claims.findOne({ _id: recent._id })).not.toBeNull();
+    expect(await jobs.pruneHistory(cutoff)).toBe(0);
   });
 });

@@ -49,6 +49,24 @@ describe('concurrent writers on the real database', () => {
     expect((await claims.findOne({ _id: `${asset._id}:1` }))?.owner).not.toBe('dead-writer');
   });
 
+  it('forgets transition claims older than the cutoff; the asset still moves exactly once per version', async () => {
+    let clock = new Date(Date.now() - 2 * 86_400_000);
+    const assets = new AssetRepository(database.db, () => clock);
+    const claims = database.db.collection<{ _id: string }>('asset_transitions');
+    const asset = buildAsset({ state: 'available' });
+    await assets.insert(asset);
+    await assets.transition(asset._id, 'startProvision');
+    clock = new Date();
+    await assets.transition(asset._id, 'finishProvision');
+    expect(await assets.pruneTransitionClaims(new Date(Date.now() - 86_400_000))).toBeGreaterThanOrEqual(1);
+    expect(await claims.findOne({ _id: `${asset._id}:1` })).toBeNull();
+    expect(await claims.findOne({ _id: `${asset._id}:2` })).not.toBeNull();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => assets.transition(asset._id, 'startWipe')),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+  });
+
   it('tells a retried activity to try again, not ASSET_BUSY, while its own earlier attempt holds the claim', async () => {
     const assets = new AssetRepository(database.db);
     const claims = database.db.collection<{ _id: string; owner: string; intent: object; at: Date }>(

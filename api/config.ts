@@ -47,6 +47,7 @@ const schema = z.object({
     .optional(),
   RACKPILOT_AGENT_OFFLINE_SECONDS: positiveInt(90),
   RACKPILOT_BOOT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
+  RACKPILOT_MAX_PARALLEL_NODES: z.coerce.number().int().min(1).max(1_000).optional(),
   RACKPILOT_EVENTS_RETENTION_HOURS: positiveInt(7 * 24),
   RACKPILOT_JOB_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   RACKPILOT_EVENTS_POLL_MS: positiveInt(1_000),
@@ -111,6 +112,8 @@ export interface ApiConfig {
   agentOfflineSeconds: number;
   /** How long workflows wait for a machine to boot (PXE to utility OS or Talos); undefined = the workflows' 15 min. */
   bootTimeoutSeconds: number | undefined;
+  /** Nodes of one cluster provisioned or wiped at once; undefined = the workflows' default (50). */
+  maxParallelNodes: number | undefined;
   /** The lifecycle event log and its SSE stream. */
   events: {
     /** Events (and finished webhook deliveries) older than this are deleted. */
@@ -164,6 +167,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     gitCommit: e.RACKPILOT_GIT_COMMIT,
     agentOfflineSeconds: e.RACKPILOT_AGENT_OFFLINE_SECONDS,
     bootTimeoutSeconds: e.RACKPILOT_BOOT_TIMEOUT_SECONDS,
+    maxParallelNodes: e.RACKPILOT_MAX_PARALLEL_NODES,
     events: {
       retentionHours: e.RACKPILOT_EVENTS_RETENTION_HOURS,
       pollMs: e.RACKPILOT_EVENTS_POLL_MS,

@@ -184,6 +184,7 @@ export function createContainer(options: {
     workflows: workflowService,
     secrets: secretBox,
     now,
+    ...(config.maxParallelNodes !== undefined ? { maxParallelNodes: config.maxParallelNodes } : {}),
   });
   const eventHub = new EventHub({
     events,

@@ -66,6 +66,8 @@ export class ClusterService {
       workflows: WorkflowService;
       secrets: SecretBox;
       now: () => Date;
+      /** Nodes of one cluster provisioned or wiped at once (RACKPILOT_MAX_PARALLEL_NODES); unset = the workflows' 50. */
+      maxParallelNodes?: number;
     },
   ) {}
 
@@ -325,7 +327,7 @@ export class ClusterService {
         workflowType: 'clusterCreate',
         indexType: options.indexType ?? 'cluster-provision',
         workflowId,
-        args: [{ clusterId: id }],
+        args: [{ clusterId: id, ...this.fanOut() }],
         target: { clusterId: id, ...(options.assetId ? { assetId: options.assetId } : {}) },
       });
     } catch (err) {
@@ -335,6 +337,10 @@ export class ClusterService {
       throw err;
     }
     return { cluster, workflowId };
+  }
+
+  private fanOut(): { maxParallelNodes?: number } {
+    return this.deps.maxParallelNodes === undefined ? {} : { maxParallelNodes: this.deps.maxParallelNodes };
   }
 
   private async release(assetIds: string[]): Promise<void> {
@@ -396,7 +402,7 @@ export class ClusterService {
       workflowType: 'clusterDelete',
       indexType: 'cluster-delete',
       workflowId,
-      args: [{ clusterId: id, ...(awaitWorkflowId ? { awaitWorkflowId } : {}) }],
+      args: [{ clusterId: id, ...(awaitWorkflowId ? { awaitWorkflowId } : {}), ...this.fanOut() }],
       target: { clusterId: id },
     });
     await this.deps.clusters.update(id, { workflowId });

@@ -8,12 +8,15 @@ import {
 import { agentFor } from './agent-steps.js';
 import { machineTimings, type MachineTimings } from './asset-steps.js';
 import { clusterActivities, wipeAssets } from './cluster-steps.js';
+import { fanOut, nodeParallelism } from './node-fan-out.js';
 import { provisionOs } from './provision-os.js';
 import { failureMessage, failureReason, Runbook } from './runbook.js';
 
 export interface ClusterCreateInput {
   clusterId: string;
   timings?: Partial<MachineTimings>;
+  /** Nodes provisioned (and wiped) at once; default 50 (runs after the patch in node-fan-out.ts). */
+  maxParallelNodes?: number;
 }
 
 export interface ClusterCreateResult {
@@ -54,31 +57,33 @@ export async function clusterCreate(input: ClusterCreateInput): Promise<ClusterC
 
     await runbook.step('Provision nodes', async () => {
       await clusterActivities.setClusterStatus(clusterId, ['pending'], 'provisioning', 'Provision nodes');
-      touched.push(...allNodes);
-      const outcomes = await Promise.allSettled(
-        plan.nodes.map((node) =>
-          executeChild(provisionOs, {
-            workflowId: `${workflowId}-node-${node.assetId}`,
-            args: [
-              {
-                assetId: node.assetId,
-                clusterId,
-                talosVersion: plan.talosVersion,
-                staticIp: { ip: node.ip, prefix: node.prefix, gateway: plan.gateway },
-                timings: input.timings,
-              },
-            ],
-          }),
-        ),
-      );
+      const fan = nodeParallelism(input.maxParallelNodes);
+      // A node is touched when its run starts: one never started (a failure stopped the fan-out) is only released.
+      if (!fan.bounded) touched.push(...allNodes);
+      const outcomes = await fanOut(plan.nodes, fan, (node) => {
+        if (fan.bounded) touched.push(node.assetId);
+        return executeChild(provisionOs, {
+          workflowId: `${workflowId}-node-${node.assetId}`,
+          args: [
+            {
+              assetId: node.assetId,
+              clusterId,
+              talosVersion: plan.talosVersion,
+              staticIp: { ip: node.ip, prefix: node.prefix, gateway: plan.gateway },
+              timings: input.timings,
+            },
+          ],
+        });
+      });
       const failed = outcomes.flatMap((o, i) =>
         o.status === 'rejected' ? [{ node: plan.nodes[i]!, error: o.reason as unknown }] : [],
       );
       if (failed.length > 0) {
         const firstFailure = failed[0]!;
+        const notStarted = outcomes.filter((o) => o.status === 'not-started').length;
         throw ApplicationFailure.create({
           type: failureReason(firstFailure.error),
-          message: `${failed.length} of ${plan.nodes.length} nodes failed to provision; ${firstFailure.node.assetId}: ${failureMessage(firstFailure.error)}`,
+          message: `${failed.length} of ${plan.nodes.length} nodes failed to provision${notStarted > 0 ? ` (${notStarted} not started)` : ''}; ${firstFailure.node.assetId}: ${failureMessage(firstFailure.error)}`,
           nonRetryable: true,
         });
       }
@@ -107,7 +112,7 @@ export async function clusterCreate(input: ClusterCreateInput): Promise<ClusterC
       if (touched.length > 0) {
         await runbook
           .step('Wipe touched nodes', async () => {
-            const failedWipes = await wipeAssets(touched, 'quick', input.timings);
+            const failedWipes = await wipeAssets(touched, 'quick', input.timings, input.maxParallelNodes);
             if (failedWipes.length > 0) throw new Error(`Wipe failed on ${failedWipes.join(', ')}; they stay in error`);
           })
           .catch(() => undefined);

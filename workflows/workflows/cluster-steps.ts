@@ -3,6 +3,7 @@ import type { WipeMethod } from '../../shared/wipe-report.js';
 import type { ClusterActivities } from '../activities/cluster-activities.js';
 import type { MachineTimings } from './asset-steps.js';
 import { bookkeepingActivities } from './bookkeeping.js';
+import { fanOut, nodeParallelism } from './node-fan-out.js';
 import { wipe } from './wipe.js';
 
 /**
@@ -17,17 +18,20 @@ export const clusterActivities = bookkeepingActivities<ClusterActivities>(
   ['prepareCluster'],
 );
 
-/** Wipes the given assets in parallel as child workflows; returns the ids whose wipe failed. */
+/**
+ * Wipes the given assets as child workflows, `maxParallelNodes` at a time (see node-fan-out.ts),
+ * every one of them even when some fail; returns the ids whose wipe failed.
+ */
 export async function wipeAssets(
   assetIds: string[],
   mode: WipeMethod,
   timings?: Partial<MachineTimings>,
+  maxParallelNodes?: number,
 ): Promise<string[]> {
   const { workflowId } = workflowInfo();
-  const outcomes = await Promise.allSettled(
-    assetIds.map((assetId) =>
-      executeChild(wipe, { workflowId: `${workflowId}-wipe-${assetId}`, args: [{ assetId, mode, timings }] }),
-    ),
+  const { limit } = nodeParallelism(maxParallelNodes);
+  const outcomes = await fanOut(assetIds, { limit, failFast: false }, (assetId) =>
+    executeChild(wipe, { workflowId: `${workflowId}-wipe-${assetId}`, args: [{ assetId, mode, timings }] }),
   );
   return assetIds.filter((_, i) => outcomes[i]?.status === 'rejected');
 }

@@ -173,6 +173,30 @@ describe('the cluster workflows', () => {
     expect(agent.seen.filter((j) => j.kind === 'ssh.wipe')).toHaveLength(2);
   });
 
+  it('provisions at most maxParallelNodes at once, starts no node after a failure, and only releases those', async () => {
+    const { clusterId, macs, nodes } = await reservedCluster(h, 3);
+    // One at a time, in plan order: the first node never boots.
+    const agent = new FakeAgent(h.bridge, 'site_test', rack(h, macs, new Set([nodes[0]!.mac!]))).start();
+    const workflowId = uniqueName('cluster');
+    try {
+      const run = h.client.workflow.execute('clusterCreate', {
+        taskQueue: h.taskQueue,
+        workflowId,
+        args: [{ clusterId, timings: fast, maxParallelNodes: 1 }],
+      });
+      await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+    } finally {
+      await agent.stop();
+    }
+    const cluster = await h.clusters.get(clusterId);
+    expect(cluster.failure).toMatchObject({ step: 'Provision nodes', reason: 'BootTimeout' });
+    expect(cluster.failure?.message).toContain('1 of 3 nodes failed to provision (2 not started)');
+    for (const node of nodes) expect((await h.assets.get(node.assetId)).state).toBe('available');
+    const touchedByJobs = new Set(agent.seen.map((j) => (j.payload as { assetId?: string }).assetId));
+    expect([...touchedByJobs].filter(Boolean)).toEqual([nodes[0]!.assetId]);
+    expect(agent.seen.filter((j) => j.kind === 'ssh.wipe')).toHaveLength(1);
+  });
+
   it("keeps the first failure as the run's error when compensation fails too", async () => {
     const { clusterId, macs, nodes } = await reservedCluster(h, 1);
     const script: FakeAgentScript = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import { EventRepository, emitSafely, type EventSink } from './event-repository.js';
 import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
@@ -54,11 +54,21 @@ export interface AssetDoc {
 /** A transition claim not applied within this long is presumed abandoned by a writer that died. */
 export const STALE_CLAIM_MS = 60_000;
 
+/** Boot-event lookups remembered per process (a few per machine; cleared when full). */
+const MAX_REMEMBERED_BOOT_KEYS = 50_000;
+
 /** Data access for assets. Every state change is one atomic update guarded by state (and version). */
 export class AssetRepository {
   readonly collection: Collection<AssetDoc>;
   private readonly transitions: Collection<ClaimDoc>;
   private readonly events: EventSink | undefined;
+  /**
+   * `<siteId> <mac or BMC address>` → asset id, as last found for a boot event. A hit is read by
+   * `_id` and checked, so a MAC that moved to another asset is looked up again. Why: the lookup
+   * by MAC reads every asset document on FerretDB (no index but `_id`), 2–3 times per machine
+   * boot — quadratic in a rack booting at once.
+   */
+  private readonly bootEventAssets = new Map<string, string>();
 
   /**
    * `events` receives `asset.state_changed` after each transition. It defaults to the `events`
@@ -218,9 +228,39 @@ export class AssetRepository {
   /** Finds the asset of a site a boot event is about: by one of its MACs, else by its BMC address. */
   async findForBootEvent(siteId: string, by: { mac?: string; bmcAddress?: string }): Promise<AssetDoc | null> {
     // A machine not yet inventoried has no known MACs: it is recognised by its BMC address.
-    const byMac = by.mac ? await this.collection.findOne({ siteId, macs: by.mac }) : null;
-    if (byMac || !by.bmcAddress) return byMac;
-    return this.collection.findOne({ siteId, 'bmc.address': by.bmcAddress });
+    const { mac, bmcAddress } = by;
+    const byMac = mac
+      ? await this.findRemembered(siteId, `mac ${mac}`, { macs: mac }, (a) => a.macs.includes(mac))
+      : null;
+    if (byMac || !bmcAddress) return byMac;
+    return this.findRemembered(
+      siteId,
+      `bmc ${bmcAddress}`,
+      { 'bmc.address': bmcAddress },
+      (a) => a.bmc.address === bmcAddress,
+    );
+  }
+
+  /** The asset of `siteId` matching `filter`: the one found last time if it still `matches`, else looked up. */
+  private async findRemembered(
+    siteId: string,
+    what: string,
+    filter: Filter<AssetDoc>,
+    matches: (asset: AssetDoc) => boolean,
+  ): Promise<AssetDoc | null> {
+    const key = `${siteId} ${what}`;
+    const id = this.bootEventAssets.get(key);
+    if (id) {
+      const remembered = await this.collection.findOne({ _id: id });
+      if (remembered?.siteId === siteId && matches(remembered)) return remembered;
+      this.bootEventAssets.delete(key);
+    }
+    const found = await this.collection.findOne({ ...filter, siteId });
+    if (found) {
+      if (this.bootEventAssets.size >= MAX_REMEMBERED_BOOT_KEYS) this.bootEventAssets.clear();
+      this.bootEventAssets.set(key, found._id);
+    }
+    return found;
   }
 }
 

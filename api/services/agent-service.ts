@@ -38,7 +38,7 @@ export class AgentService {
     const asset = await this.assetOfSite(siteId, assetId);
     if (!asset.clusterId)
       throw new NotFoundError(`Asset ${assetId} belongs to no cluster`, { assetId }, 'MACHINE_CONFIG_NOT_FOUND');
-    const cluster = await this.clusterOfSite(siteId, asset.clusterId);
+    const cluster = await this.clusterOfSite(siteId, asset.clusterId, [`secrets.machineConfigs.${assetId}`]);
     const sealed = cluster.secrets?.machineConfigs[assetId];
     if (!sealed)
       throw new NotFoundError(`No machine config for asset ${assetId} yet`, { assetId }, 'MACHINE_CONFIG_NOT_FOUND');
@@ -46,7 +46,7 @@ export class AgentService {
   }
 
   async clusterDocument(siteId: string, clusterId: string, which: 'talosconfig' | 'adminKubeconfig'): Promise<string> {
-    const cluster = await this.clusterOfSite(siteId, clusterId);
+    const cluster = await this.clusterOfSite(siteId, clusterId, [`secrets.${which}`]);
     const sealed = cluster.secrets?.[which];
     if (!sealed)
       throw new NotFoundError(`Cluster ${clusterId} has no ${which} yet`, { clusterId }, 'CLUSTER_NOT_READY');
@@ -61,7 +61,7 @@ export class AgentService {
   async storeSecretResult(job: AgentJobDoc, result: Record<string, unknown>): Promise<Record<string, unknown>> {
     const { clusterId } = job.payload as { clusterId: string };
     const kubeconfig = String(result.kubeconfig ?? '');
-    const cluster = await this.clusterOfSite(job.siteId, clusterId);
+    const cluster = await this.clusterOfSite(job.siteId, clusterId, ['secrets.bundle']);
     if (!cluster.secrets)
       throw new NotFoundError(`Cluster ${clusterId} has no secrets`, { clusterId }, 'CLUSTER_NOT_READY');
     const bundle = JSON.parse(
@@ -88,8 +88,9 @@ export class AgentService {
     return asset;
   }
 
-  private async clusterOfSite(siteId: string, clusterId: string): Promise<ClusterDoc> {
-    const cluster = await findScoped(this.deps.clusters.collection, clusterId, { siteId });
+  /** The cluster if it is of `siteId`, with only `fields` read (its secrets: one of them is needed, not all). */
+  private async clusterOfSite(siteId: string, clusterId: string, fields: string[]): Promise<ClusterDoc> {
+    const cluster = await findScoped(this.deps.clusters.collection, clusterId, { siteId }, fields);
     if (!cluster) throw new NotFoundError(`Cluster ${clusterId} not found`, { clusterId }, 'CLUSTER_NOT_FOUND');
     return cluster;
   }

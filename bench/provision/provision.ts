@@ -115,6 +115,18 @@ for (const n of sizes) {
   const enrolled = Date.now();
   await waitForDiscovery(api.container, dc.assetIds, quiet, 30 * 60_000);
   const discovered = Date.now();
+  const undiscovered = (await Promise.all(dc.assetIds.map((id) => api.container.repositories.assets.get(id)))).filter(
+    (a) => a.state === 'error',
+  );
+  if (undiscovered.length > 0) {
+    const reasons = new Map<string, number>();
+    for (const a of undiscovered) {
+      const reason = JSON.stringify(a.lastError ?? 'no error recorded');
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, count] of reasons) console.log(`discovery failed on ${count} of ${n} machines: ${reason}`);
+    throw new Error(`discovery failed on ${undiscovered.length} of ${n} machines`);
+  }
   const discoveries = await Promise.all(
     dc.assetIds.map((id) => api.container.repositories.workflows.get(`discovery-${id}`)),
   );

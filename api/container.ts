@@ -80,7 +80,7 @@ export interface Container {
   eventHub: EventHub;
   /** Webhook delivery; `server.ts` starts it (tests start it themselves), `close()` stops it. */
   webhookDispatcher: WebhookDispatcher;
-  /** Deletes finished agent jobs and old claims; `server.ts` starts it, `close()` stops it. */
+  /** Deletes what is past its retention (events, deliveries, finished jobs, claims); `server.ts` starts it, `close()` stops it. */
   retention: RetentionSweeper;
   authenticator: Authenticator;
   rateLimiter: RateLimiter;
@@ -212,14 +212,24 @@ export function createContainer(options: {
       backoff: { baseMs: config.webhooks.backoffBaseMs, maxMs: config.webhooks.backoffMaxMs },
       timeoutMs: config.webhooks.timeoutMs,
       concurrency: config.webhooks.concurrency,
-      retentionMs: config.events.retentionHours * 60 * 60_000,
     },
   });
+  const eventRetentionMs = config.events.retentionHours * 60 * 60_000;
   const retention = new RetentionSweeper({
     everyMs: RETENTION_SWEEP_EVERY_MS,
     now,
     log,
     targets: [
+      {
+        name: 'lifecycle events',
+        retentionMs: eventRetentionMs,
+        prune: (before) => events.prune(before),
+      },
+      {
+        name: 'finished webhook deliveries',
+        retentionMs: eventRetentionMs,
+        prune: (before) => repositories.webhookDeliveries.prune(before),
+      },
       {
         name: 'finished agent jobs',
         retentionMs: config.jobHistoryRetentionDays * DAY_MS,

@@ -164,10 +164,14 @@ export class WebhookDeliveryRepository {
     await this.collection.deleteMany({ webhookId });
   }
 
-  /** Deletes finished deliveries and attempt claims older than `before`. */
-  async prune(before: Date): Promise<void> {
-    await this.collection.deleteMany({ state: { $ne: 'pending' }, updatedAt: { $lt: before } });
+  /** Deletes finished deliveries and attempt claims older than `before`; returns how many deliveries. */
+  async prune(before: Date): Promise<number> {
+    const { deletedCount } = await this.collection.deleteMany({
+      state: { $ne: 'pending' },
+      updatedAt: { $lt: before },
+    });
     await this.claims.deleteMany({ at: { $lt: before } });
+    return deletedCount;
   }
 
   /** The fan-out position shared by every API process (the highest event id fanned out). */

@@ -10,8 +10,9 @@ export interface RetentionTarget {
 }
 
 /**
- * Deletes what the platform keeps only for a while: finished agent jobs and their claims, and
- * the claims of asset versions long left behind. FerretDB has no TTL indexes, so the API does
+ * Deletes what the platform keeps only for a while: lifecycle events and finished webhook
+ * deliveries, finished agent jobs and their claims, and the claims of asset versions long left
+ * behind. FerretDB has no TTL indexes, so the API does
  * it, every `everyMs` in each process (deleting the same records twice is harmless). A failed
  * round is logged and tried again at the next.
  */

@@ -25,12 +25,9 @@ export interface DispatcherOptions {
   backoff: BackoffPolicy;
   timeoutMs: number;
   concurrency: number;
-  /** Events and finished deliveries older than this are deleted. */
-  retentionMs: number;
 }
 
 const CURSOR = 'fanout';
-const PRUNE_EVERY_MS = 10 * 60_000;
 /** A claimed attempt not recorded this long after its timeout is taken to be lost with its process. */
 const LOST_ATTEMPT_GRACE_MS = 60_000;
 
@@ -45,12 +42,11 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private tail: EventTail | undefined;
-  private lastPrune = 0;
   private active = false;
 
   constructor(
     private readonly deps: {
-      events: EventSource & { prune(before: Date): Promise<number> };
+      events: EventSource;
       webhooks: WebhookRepository;
       deliveries: WebhookDeliveryRepository;
       secrets: SecretBox;
@@ -88,7 +84,7 @@ export class WebhookDispatcher {
     await this.running;
   }
 
-  /** One round: fan new events out, attempt what is due, prune now and then. */
+  /** One round: fan new events out, attempt what is due. */
   async tick(): Promise<void> {
     try {
       await this.fanOut();
@@ -99,11 +95,6 @@ export class WebhookDispatcher {
       await this.attemptDue();
     } catch (err) {
       this.deps.log.warn({ err }, 'webhook delivery round failed; retrying');
-    }
-    const nowMs = this.deps.now().getTime();
-    if (nowMs - this.lastPrune >= PRUNE_EVERY_MS) {
-      this.lastPrune = nowMs;
-      await this.prune().catch((err: unknown) => this.deps.log.warn({ err }, 'pruning events failed'));
     }
   }
 
@@ -257,13 +248,6 @@ export class WebhookDispatcher {
             nextAttemptAt: new Date(this.deps.now().getTime() + retryDelayMs(this.deps.options.backoff, number)),
           },
     );
-  }
-
-  private async prune(): Promise<void> {
-    const before = new Date(this.deps.now().getTime() - this.deps.options.retentionMs);
-    const removed = await this.deps.events.prune(before);
-    await this.deps.deliveries.prune(before);
-    if (removed > 0) this.deps.log.debug({ removed }, 'pruned old lifecycle events');
   }
 }
 

@@ -60,7 +60,8 @@ export async function clusterCreate(input: ClusterCreateInput): Promise<ClusterC
       const fan = nodeParallelism(input.maxParallelNodes);
       // A node is touched when its run starts: one never started (a failure stopped the fan-out) is only released.
       if (!fan.bounded) touched.push(...allNodes);
-      const outcomes = await fanOut(plan.nodes, fan, (node) => {
+      // Runs from before the patch started every node, failures or not; bounded runs stop at one.
+      const outcomes = await fanOut(plan.nodes, { limit: fan.limit, failFast: fan.bounded }, (node) => {
         if (fan.bounded) touched.push(node.assetId);
         return executeChild(provisionOs, {
           workflowId: `${workflowId}-node-${node.assetId}`,

@@ -17,17 +17,9 @@ const BOUNDED_FAN_OUT_PATCH = 'bounded-node-fan-out';
 export const DEFAULT_MAX_PARALLEL_NODES = 50;
 
 /** The bound for this run: `requested` (or the default) after the patch, none before it. */
-export function nodeParallelism(requested: number | undefined): FanOutBound {
-  if (!patched(BOUNDED_FAN_OUT_PATCH)) return { limit: Number.POSITIVE_INFINITY, failFast: false, bounded: false };
-  return { limit: Math.max(1, requested ?? DEFAULT_MAX_PARALLEL_NODES), failFast: true, bounded: true };
-}
-
-/** How a fan-out runs: `limit` at once; with `failFast`, nothing new starts after a failure. */
-export interface FanOutBound {
-  limit: number;
-  failFast: boolean;
-  /** False for runs from before the patch, which keep their recorded behaviour. */
-  bounded: boolean;
+export function nodeParallelism(requested: number | undefined): { limit: number; bounded: boolean } {
+  if (!patched(BOUNDED_FAN_OUT_PATCH)) return { limit: Number.POSITIVE_INFINITY, bounded: false };
+  return { limit: Math.max(1, requested ?? DEFAULT_MAX_PARALLEL_NODES), bounded: true };
 }
 
 /** The outcome of one item; `not-started` when a failure elsewhere stopped it from starting. */
@@ -41,7 +33,7 @@ export type FanOutOutcome<R> =
  */
 export async function fanOut<T, R>(
   items: readonly T[],
-  options: Pick<FanOutBound, 'limit' | 'failFast'>,
+  options: { limit: number; failFast: boolean },
   run: (item: T) => Promise<R>,
 ): Promise<FanOutOutcome<R>[]> {
   const outcomes: FanOutOutcome<R>[] = items.map(() => ({ status: 'not-started' }));

@@ -113,11 +113,8 @@ for (const n of sizes) {
   const labStart = Date.now();
   const dc = await startDatacenter(n, dir);
   const enrolled = Date.now();
-  await waitForDiscovery(api.container, dc.assetIds, quiet, 30 * 60_000);
+  const undiscovered = await waitForDiscovery(api.container, dc.assetIds, quiet, 30 * 60_000);
   const discovered = Date.now();
-  const undiscovered = (await Promise.all(dc.assetIds.map((id) => api.container.repositories.assets.get(id)))).filter(
-    (a) => a.state === 'error',
-  );
   if (undiscovered.length > 0) {
     const reasons = new Map<string, number>();
     for (const a of undiscovered) {

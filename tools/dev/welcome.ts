@@ -1,13 +1,14 @@
 import type { Container } from '../../api/container.js';
+import type { AssetDoc } from '../../db/asset-repository.js';
 import type { Logger } from '../../shared/logger.js';
 
-/** Waits until every asset has left discovery (available or error), logging progress. */
+/** Waits until every asset has left discovery (available or error), logging progress; returns those in error. */
 export async function waitForDiscovery(
   container: Container,
   assetIds: string[],
   log: Logger,
   timeoutMs = 300_000,
-): Promise<void> {
+): Promise<AssetDoc[]> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -22,9 +23,9 @@ export async function waitForDiscovery(
     if (summary !== last) log.info(`discovery: ${summary}`);
     last = summary;
     if (assets.every((a) => a.state === 'available' || a.state === 'error')) {
-      for (const a of assets.filter((x) => x.state === 'error'))
-        log.warn({ assetId: a._id, lastError: a.lastError }, 'discovery failed');
-      return;
+      const failed = assets.filter((x) => x.state === 'error');
+      for (const a of failed) log.warn({ assetId: a._id, lastError: a.lastError }, 'discovery failed');
+      return failed;
     }
     if (Date.now() > deadline) throw new Error(`discovery did not finish within ${timeoutMs / 1000} s (${summary})`);
     await new Promise((r) => setTimeout(r, 1_000));

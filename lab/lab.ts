@@ -42,17 +42,24 @@ export interface LabServerInfo {
   disks: { name: string; serial: string; wwn: string | null; sizeBytes: number; model: string }[];
 }
 
-/** A running lab. */
-export interface Lab {
+/**
+ * What every lab backend offers (the simulated one here, the QEMU one in `vm/`): the servers to
+ * enrol, the network clusters get addresses from, every PID it started, and one stop.
+ */
+export interface LabView {
   servers: LabServerInfo[];
   network: { subnet: string; gateway: string; freeIps: string[] };
   dir: string;
+  /** PIDs of every process the lab started. */
+  pids(): number[];
+  /** Stops every process the lab started, by PID, and removes what it created. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A running simulated lab. */
+export interface Lab extends LabView {
   /** The running virtual server named `name`. Thrown when there is none. */
   server(name: string): VirtualServer;
-  /** PIDs of every process the lab started (one ipmi_sim per server). */
-  pids(): number[];
-  /** Stops every server (killing its ipmi_sim by PID) and removes the temp dir it created. Idempotent. */
-  stop(): Promise<void>;
 }
 
 /** Free node IPs handed out: 127.10.0.10 onwards, two per machine plus room for VIPs. */

@@ -62,6 +62,11 @@ export interface IpmiSim {
   state(): SimChassisState;
   /** Resolves with the state once `predicate` holds; rejects after `timeoutMs` (default 5 s). */
   waitFor(predicate: (state: SimChassisState) => boolean, timeoutMs?: number): Promise<SimChassisState>;
+  /**
+   * Records that the machine lost power by itself (the OS powered it off, the VM process ended):
+   * the chassis reads off, and the next power on is a boot.
+   */
+  powerLost(): void;
   /** Stops ipmi_sim (SIGTERM, SIGKILL after 3 s) and waits for it to exit. Idempotent. */
   stop(): Promise<void>;
 }
@@ -200,6 +205,11 @@ async function startOnPort(options: IpmiSimOptions, port: number): Promise<IpmiS
     pid: child.pid as number,
     state,
     waitFor: (predicate, timeoutMs = 5_000) => waitForState(state, predicate, timeoutMs),
+    powerLost: () => {
+      writeFileSync(join(stateDir, 'power.tmp'), '0\n');
+      renameSync(join(stateDir, 'power.tmp'), join(stateDir, 'power'));
+      poweredOn = false;
+    },
     stop,
   };
 }

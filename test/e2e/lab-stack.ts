@@ -9,19 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
-import { startLab, type Lab, type LabOptions } from '../../lab/lab.js';
+import { startLab, type Lab, type LabOptions, type LabView } from '../../lab/lab.js';
 import { enrolLabServers, startLabAgent, type LabAgent } from '../../tools/dev/demo-datacenter.js';
 import { ApiHarness, type TestApi, type TestResponse } from '../integration/api/harness.js';
 import { startWorkerFor } from '../support/api-worker.js';
 import { uniqueName } from '../support/services.js';
 
 /** A running REST-driven stack; `stop()` ends everything it started. */
-export interface RestLabStack {
+export interface RestLabStack<L extends LabView = Lab> {
   api: TestApi;
   harness: ApiHarness;
   orgId: string;
   siteId: string;
-  lab: Lab;
+  lab: L;
   agent: LabAgent;
   assetIds: string[];
   dir: string;
@@ -49,15 +49,54 @@ export async function readBytes(file: string, offset: number, length: number): P
   }
 }
 
+/** Starts the lab machines and the site's agent that boots them; returns both (the stack stops them). */
+export type LabStarter<L extends LabView> = (context: {
+  apiUrl: string;
+  enrollmentToken: string;
+  dir: string;
+  stops: (() => Promise<void>)[];
+}) => Promise<{ lab: L; agent: LabAgent }>;
+
+/** The simulated lab: the agent on loopback first, then the servers booting from it. */
+function simulatedLab(options: { machines: number; faults?: LabOptions['faults'] }): LabStarter<Lab> {
+  return async ({ apiUrl, enrollmentToken, dir, stops }) => {
+    const agent = await startLabAgent({ apiUrl, enrollmentToken, dir });
+    stops.push(() => agent.stop());
+    const lab = await startLab({
+      machines: options.machines,
+      bootServerUrl: agent.bootServerUrl,
+      delays: { post: 0, boot: 0, install: 0 },
+      faults: options.faults,
+      dir: join(dir, 'lab'),
+    });
+    stops.push(() => lab.stop());
+    return { lab, agent };
+  };
+}
+
 /**
  * Registers a site (`POST /api/v1/sites`), starts its agent with the one-time token, starts a lab
- * of `machines` servers (no boot delays) and enrols every BMC (`POST /api/v1/assets`), which starts
- * discovery. Resolves once the agent is online; discovery is still running.
+ * of `machines` servers (no boot delays; or the lab `startLab` gives) and enrols every BMC
+ * (`POST /api/v1/assets`), which starts discovery. Resolves once the agent is online; discovery is
+ * still running.
  */
 export async function startRestLabStack(
   name: string,
   options: { machines: number; faults?: LabOptions['faults']; env?: Record<string, string> },
-): Promise<RestLabStack> {
+): Promise<RestLabStack>;
+export async function startRestLabStack<L extends LabView>(
+  name: string,
+  options: { machines: number; env?: Record<string, string>; startLab: LabStarter<L> },
+): Promise<RestLabStack<L>>;
+export async function startRestLabStack<L extends LabView>(
+  name: string,
+  options: {
+    machines: number;
+    faults?: LabOptions['faults'];
+    env?: Record<string, string>;
+    startLab?: LabStarter<L>;
+  },
+): Promise<RestLabStack<L>> {
   const harness = new ApiHarness();
   await harness.open(name);
   const api = await harness.start({ env: { RACKPILOT_TASK_QUEUE: uniqueName(name), ...options.env } });
@@ -77,16 +116,8 @@ export async function startRestLabStack(
   try {
     const site = await call('POST', '/api/v1/sites', { name: `lab-${name}`.slice(0, 63) });
     expect(site.status, site.text).toBe(201);
-    const agent = await startLabAgent({ apiUrl: api.url, enrollmentToken: site.body.enrollmentToken, dir });
-    stops.push(() => agent.stop());
-    const lab = await startLab({
-      machines: options.machines,
-      bootServerUrl: agent.bootServerUrl,
-      delays: { post: 0, boot: 0, install: 0 },
-      faults: options.faults,
-      dir: join(dir, 'lab'),
-    });
-    stops.push(() => lab.stop());
+    const starter = (options.startLab ?? simulatedLab(options)) as LabStarter<L>;
+    const { lab, agent } = await starter({ apiUrl: api.url, enrollmentToken: site.body.enrollmentToken, dir, stops });
     const assetIds = await enrolLabServers(
       lab,
       async (body) => {
@@ -138,7 +169,7 @@ export async function until(what: string, timeoutMs: number, check: () => Promis
 }
 
 /** Waits until every asset has left discovery; asserts each is `available` with an inventory (REST view). */
-export async function expectDiscovered(stack: RestLabStack, timeoutMs = 120_000): Promise<void> {
+export async function expectDiscovered(stack: RestLabStack<LabView>, timeoutMs = 120_000): Promise<void> {
   await until('discovery of every asset', timeoutMs, async () => {
     const states = await Promise.all(
       stack.assetIds.map(async (id) => (await stack.call('GET', `/api/v1/assets/${id}`)).body.status as string),
@@ -159,7 +190,7 @@ export async function expectDiscovered(stack: RestLabStack, timeoutMs = 120_000)
  * Downloads the cluster's kubeconfig through the REST API and asks the lab's Kubernetes endpoint
  * `/readyz` with it, through the real `kubectl`; returns what kubectl printed.
  */
-export async function kubectlReadyz(stack: RestLabStack, clusterId: string): Promise<string> {
+export async function kubectlReadyz(stack: RestLabStack<LabView>, clusterId: string): Promise<string> {
   const kubeconfig = await stack.call('GET', `/api/v1/clusters/${clusterId}/kubeconfig`);
   expect(kubeconfig.status, kubeconfig.text).toBe(200);
   const file = join(stack.dir, 'kubeconfig');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { talosArtifactNames } from '../../agent/boot/ipxe-script.js';
 import type { Container } from '../../api/container.js';
@@ -28,47 +28,85 @@ export interface LabAgent {
 }
 
 /**
+ * Where a lab agent serves boot: on loopback for the simulated lab (HTTP only, the lab's machines
+ * skip DHCP), or on a real provisioning network for the VM lab: inside its namespace, with every
+ * service (proxyDHCP, TFTP with the iPXE binaries, HTTP) on `serverIp`, the real utility image.
+ */
+export interface LabAgentProvisioningNetwork {
+  /** Wraps the agent's command so it runs in the provisioning namespace (`ip netns exec …`). */
+  nsExec(argv: string[]): string[];
+  /** The agent's address on the provisioning network. */
+  serverIp: string;
+  /** Built utility OS (`npm run setup`): served as the agent's utility image. */
+  utilityImage: { kernel: string; initrd: string };
+  /** iPXE binaries served over TFTP to firmware that is not iPXE yet (`undionly.kpxe`, `ipxe.efi`). */
+  ipxeFiles: string[];
+}
+
+/**
  * Starts the production agent entry point (`agent/main.ts`) as its own process, enrolling with the
- * site's one-time token (a restart reuses the credential it saved), with stand-in boot images.
+ * site's one-time token (a restart reuses the credential it saved). Stand-in boot images unless a
+ * provisioning network brings the real utility image.
  */
 export async function startLabAgent(options: {
   apiUrl: string;
   enrollmentToken: string;
   dir: string;
+  provisioning?: LabAgentProvisioningNetwork;
 }): Promise<LabAgent> {
   const agentDir = join(options.dir, 'agent');
   const artifactDir = join(agentDir, 'artifacts');
+  const tftpRoot = join(agentDir, 'tftp');
   await mkdir(artifactDir, { recursive: true, mode: 0o700 });
-  const images = [
-    'rackpilot-utility-vmlinuz',
-    'rackpilot-utility-initramfs',
-    ...TALOS_VERSIONS.flatMap((v) => Object.values(talosArtifactNames(v))),
+  await mkdir(tftpRoot, { recursive: true });
+  const net = options.provisioning;
+  const standIns = TALOS_VERSIONS.flatMap((v) => Object.values(talosArtifactNames(v)));
+  if (net) {
+    await copyFile(net.utilityImage.kernel, join(artifactDir, 'rackpilot-utility-vmlinuz'));
+    await copyFile(net.utilityImage.initrd, join(artifactDir, 'rackpilot-utility-initramfs'));
+    for (const file of net.ipxeFiles) await copyFile(file, join(tftpRoot, basename(file)));
+  } else {
+    standIns.push('rackpilot-utility-vmlinuz', 'rackpilot-utility-initramfs');
+  }
+  for (const name of standIns) await writeFile(join(artifactDir, name), randomBytes(64 * 1024));
+  const bootPort = net ? 8080 : await freePort();
+  const bootEnv = net
+    ? {
+        RACKPILOT_AGENT_BOOT_SERVER_IP: net.serverIp,
+        RACKPILOT_AGENT_BOOT_HTTP_HOST: '0.0.0.0',
+        RACKPILOT_AGENT_BOOT_HTTP_PORT: String(bootPort),
+        RACKPILOT_AGENT_TFTP_ENABLED: 'true',
+        RACKPILOT_AGENT_TFTP_ROOT: tftpRoot,
+        RACKPILOT_AGENT_PROXY_DHCP_ENABLED: 'true',
+      }
+    : {
+        RACKPILOT_AGENT_BOOT_HTTP_HOST: '127.0.0.1',
+        RACKPILOT_AGENT_BOOT_HTTP_PORT: String(bootPort),
+        RACKPILOT_AGENT_TFTP_ENABLED: 'false',
+        RACKPILOT_AGENT_PROXY_DHCP_ENABLED: 'false',
+      };
+  const argv = [
+    process.execPath,
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('../../agent/main.ts', import.meta.url)),
   ];
-  for (const name of images) await writeFile(join(artifactDir, name), randomBytes(64 * 1024));
-  const bootPort = await freePort();
+  const [command, ...args] = net ? net.nsExec(argv) : argv;
   const spawnAgent = (): ManagedProcess =>
-    startProcess(
-      'agent',
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('../../agent/main.ts', import.meta.url))],
-      {
-        logFile: join(options.dir, 'agent.log'),
-        env: {
-          ...process.env,
-          RACKPILOT_AGENT_API_URL: options.apiUrl,
-          RACKPILOT_AGENT_ENROLLMENT_TOKEN: options.enrollmentToken,
-          RACKPILOT_AGENT_CREDENTIAL_FILE: join(agentDir, 'credential.json'),
-          RACKPILOT_AGENT_DATA_DIR: agentDir,
-          RACKPILOT_AGENT_ARTIFACT_DIR: artifactDir,
-          RACKPILOT_AGENT_NAME: 'lab-agent',
-          RACKPILOT_AGENT_BOOT_HTTP_HOST: '127.0.0.1',
-          RACKPILOT_AGENT_BOOT_HTTP_PORT: String(bootPort),
-          RACKPILOT_AGENT_TFTP_ENABLED: 'false',
-          RACKPILOT_AGENT_PROXY_DHCP_ENABLED: 'false',
-          RACKPILOT_AGENT_CLAIM_WAIT_SECONDS: '5',
-        },
+    startProcess('agent', command as string, args, {
+      logFile: join(options.dir, 'agent.log'),
+      env: {
+        ...process.env,
+        RACKPILOT_AGENT_API_URL: options.apiUrl,
+        RACKPILOT_AGENT_ENROLLMENT_TOKEN: options.enrollmentToken,
+        RACKPILOT_AGENT_CREDENTIAL_FILE: join(agentDir, 'credential.json'),
+        RACKPILOT_AGENT_DATA_DIR: agentDir,
+        RACKPILOT_AGENT_ARTIFACT_DIR: artifactDir,
+        RACKPILOT_AGENT_NAME: 'lab-agent',
+        RACKPILOT_AGENT_CLAIM_WAIT_SECONDS: '5',
+        ...bootEnv,
       },
-    );
+    });
   let current: ManagedProcess;
   let exited = false;
   const spawnTracked = (): void => {
@@ -90,7 +128,7 @@ export async function startLabAgent(options: {
     get process() {
       return current;
     },
-    bootServerUrl: `http://127.0.0.1:${bootPort}`,
+    bootServerUrl: `http://${net?.serverIp ?? '127.0.0.1'}:${bootPort}`,
     kill,
     async restart() {
       await kill();

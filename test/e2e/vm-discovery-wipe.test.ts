@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headTailRanges } from '../../agent/ssh/wipe-planner.js';
+import type { VmLab } from '../../lab/vm/vm-lab-host.js';
+import { vmLabStarter, vmLabSkipReason } from './vm-lab-stack.js';
+import { dirtyDisk, isAllZero, readRange } from '../integration/ssh/disk-content.js';
+import { expectDiscovered, startRestLabStack, type RestLabStack } from './lab-stack.js';
+
+const run = promisify(execFile);
+const skip = await vmLabSkipReason();
+if (skip) console.warn(`[vm lab] skipped: ${skip}`);
+
+// Issue 14's acceptance on real machines in software: QEMU VMs with real firmware (SeaBIOS + the
+// NIC's iPXE ROM) PXE-boot from the agent's own proxyDHCP and HTTP services on a bridge in the
+// lab's network namespace (beside dnsmasq as the site's DHCP server), into the utility OS that
+// `npm run setup` built from Debian packages; the agent's real ipmitool, ssh2, lsblk, wipefs, dd.
+describe.skipIf(skip !== undefined)('two QEMU machines, enrolled over IPMI, discovered and wiped for real', () => {
+  let stack: RestLabStack<VmLab>;
+
+  beforeAll(async () => {
+    stack = await startRestLabStack('e2e-vm', { machines: 2, startLab: await vmLabStarter({ machines: 2 }) });
+  }, 180_000);
+  afterAll(async () => stack?.stop(), 60_000);
+
+  it('discovers both: inventory with the serials and WWN the lab gave the NVMe and SATA disks', async () => {
+    await expectDiscovered(stack, 240_000);
+    for (const [i, id] of stack.assetIds.entries()) {
+      const asset = (await stack.call('GET', `/api/v1/assets/${id}`)).body;
+      const server = stack.lab.servers[i]!;
+      const sata = server.disks.find((d) => d.name === 'sda')!;
+      const seen = asset.inventory.disks.find((d: { serial: string }) => d.serial === sata.serial);
+      expect(seen, JSON.stringify(asset.inventory.disks)).toMatchObject({ wwn: sata.wwn });
+      // The SMBIOS strings the lab gave QEMU, read by the real dmidecode in the guest.
+      expect(asset.inventory.dmi.serial).toBe(`LAB${String(i + 1).padStart(2, '0')}X${((i * 7) & 0xff).toString(16).padStart(2, '0').toUpperCase()}`);
+      expect(asset.macs).toContain(server.macs[0]);
+      // Discovery leaves the machine off: its QEMU is gone, its BMC says so.
+      expect(stack.lab.poweredOn(server.name)).toBe(false);
+    }
+  }, 300_000);
+
+  it('wipes one machine: a verified report per disk, the image files zero at head and tail and signature-free', async () => {
+    const [assetId] = stack.assetIds;
+    const server = stack.lab.servers[0]!;
+    for (const disk of server.disks) await dirtyDisk(stack.lab.diskFile(server.name, disk.name), disk.sizeBytes);
+    const wipe = await stack.call('POST', `/api/v1/assets/${assetId}/wipe`, { mode: 'quick' });
+    expect(wipe.status, wipe.text).toBe(202);
+    const workflow = await stack.waitForWorkflow(wipe.body.workflowId, ['completed', 'failed'], 240_000);
+    expect(workflow.error).toBeNull();
+
+    const reports = (await stack.api.container.repositories.assets.get(assetId!)).wipeReports ?? [];
+    expect(reports.map((r) => r.serial).sort()).toEqual(server.disks.map((d) => d.serial).sort());
+    for (const report of reports) {
+      expect(report.verification).toMatchObject({ passed: true, headZero: true, tailZero: true, signaturesFound: [] });
+    }
+    for (const disk of server.disks) {
+      const file = stack.lab.diskFile(server.name, disk.name);
+      const { head, tail } = headTailRanges(disk.sizeBytes);
+      expect(isAllZero(await readRange(file, ...head)), `${disk.name} head`).toBe(true);
+      expect(isAllZero(await readRange(file, ...tail)), `${disk.name} tail`).toBe(true);
+      // The host's own libblkid finds nothing on the image (exit 2: no signature).
+      const probe = await run('blkid', ['-p', file]).then(
+        () => 0,
+        (err: { code?: number }) => err.code ?? -1,
+      );
+      expect(probe, `${disk.name}: blkid still finds a signature`).toBe(2);
+    }
+  }, 300_000);
+
+  it('leaves both machines powered off, by their BMCs and by their QEMU processes', async () => {
+    for (const server of stack.lab.servers) {
+      const { address, port, username, password } = server.bmc;
+      const [command, ...args] = stack.lab.labNetwork.nsExec(
+        ['ipmitool', '-I', 'lanplus', '-C', '3', '-H', address, '-p', String(port), '-U', username, '-E'].concat([
+          'chassis',
+          'power',
+          'status',
+        ]),
+      );
+      const status = await run(command!, args, { env: { ...process.env, IPMI_PASSWORD: password } });
+      expect(status.stdout.trim()).toBe('Chassis Power is off');
+      expect(stack.lab.poweredOn(server.name)).toBe(false);
+    }
+  });
+});

@@ -2,7 +2,8 @@
 // (yours via TEMPORAL_ADDRESS / MONGODB_URI, else started here), the API, the worker, and a
 // simulated datacenter: one agent (its own process) and a lab of servers with real IPMI
 // endpoints, PXE, SSH and Talos APIs on loopback, enrolled and discovered.
-// Flags: --machines N (default 5), --fast (no boot delays), --no-lab (API and worker only).
+// Flags: --machines N (default 5; 2 with --vm), --fast (no boot delays), --no-lab (API and worker
+// only), --vm (the VM lab instead: QEMU machines PXE-booting the real utility OS; needs root).
 // Ctrl-C stops everything this command started, and nothing else.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,9 @@ import { loadWorkerConfig } from '../../workflows/worker/config.js';
 import { QueuedJobSignal } from '../../workflows/bridge/queued-job-signal.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { startDevServices } from '../devservices/index.js';
+import { MAX_VM_MACHINES } from '../../lab/vm/vm-lab.js';
 import { startDemoDatacenter } from './demo-datacenter.js';
+import { startVmDemoDatacenter } from './vm-datacenter.js';
 import { printWelcome, waitForDiscovery } from './welcome.js';
 
 const { values: flags } = parseArgs({
@@ -25,11 +28,13 @@ const { values: flags } = parseArgs({
     machines: { type: 'string', default: '5' },
     fast: { type: 'boolean', default: false },
     'no-lab': { type: 'boolean', default: false },
+    vm: { type: 'boolean', default: false },
   },
 });
-const machines = Number(flags.machines);
-if (!Number.isInteger(machines) || machines < 1 || machines > 50) {
-  console.error('--machines must be an integer from 1 to 50');
+const machines = Number(flags.vm && !process.argv.some((a) => a.startsWith('--machines')) ? 2 : flags.machines);
+const maxMachines = flags.vm ? MAX_VM_MACHINES : 50;
+if (!Number.isInteger(machines) || machines < 1 || machines > maxMachines) {
+  console.error(`--machines must be an integer from 1 to ${maxMachines}`);
   process.exit(2);
 }
 
@@ -81,6 +86,20 @@ try {
 
   if (flags['no-lab']) {
     log.info(`Rackpilot is up. API: ${api.url}  admin key: ${apiKey}  (Ctrl-C stops everything)`);
+  } else if (flags.vm) {
+    const datacenter = await startVmDemoDatacenter({
+      container: api.container,
+      apiUrl: api.url,
+      orgId: organization.id,
+      machines,
+      dir: runDir,
+      log,
+    });
+    stops.push(() => datacenter.stop());
+    await waitForDiscovery(api.container, datacenter.assetIds, log, 600_000);
+    log.info(
+      `Rackpilot is up with ${machines} VMs (namespace ${datacenter.site.lab.labNetwork.netns}). API: ${api.url}  admin key: ${apiKey}  (Ctrl-C stops everything)`,
+    );
   } else {
     const delays = flags.fast ? { post: 0, boot: 0, install: 0 } : { post: 1_000, boot: 2_000, install: 2_000 };
     const datacenter = await startDemoDatacenter({

@@ -30,21 +30,22 @@ function send(message: VmLabMessage): void {
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as VmLabProcessOptions;
-  let machines: VmMachines | undefined;
+  const lab: { machines?: VmMachines } = {};
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await machines?.stop();
+      await lab.machines?.stop();
       process.exit(0);
     })());
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   process.stdin.on('end', () => void stop());
   process.stdin.resume();
-  machines = await startVmMachines({
+  const machines = await startVmMachines({
     ...options,
-    onEvent: (event) => send({ type: 'event', event, pids: machines?.pids() ?? [] }),
+    onEvent: (event) => send({ type: 'event', event, pids: lab.machines?.pids() ?? [] }),
   });
+  lab.machines = machines;
   send({
     type: 'ready',
     servers: machines.info(),

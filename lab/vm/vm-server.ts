@@ -90,7 +90,8 @@ export async function startVmServer(options: VmServerOptions): Promise<VmServer>
   };
 
   let qemu: QemuProcess | undefined;
-  let sim: IpmiSim | undefined;
+  // Set once the BMC runs; the QEMU exit handler and chassis events reach it through here.
+  const bmcRef: { sim?: IpmiSim } = {};
   const powerOff = async (): Promise<void> => {
     const running = qemu;
     qemu = undefined;
@@ -106,7 +107,7 @@ export async function startVmServer(options: VmServerOptions): Promise<VmServer>
       // Still the current boot: the guest (or QEMU) ended it, not the BMC. The chassis is off now.
       if (qemu === started) {
         qemu = undefined;
-        sim?.powerLost();
+        bmcRef.sim?.powerLost();
       }
     });
   };
@@ -119,7 +120,7 @@ export async function startVmServer(options: VmServerOptions): Promise<VmServer>
       if ((event.type === 'power' && !event.on) || event.type === 'softOff') {
         if (qemu) emit({ type: 'power-off', machine: machine.name, at: new Date().toISOString() });
         await powerOff();
-        if (event.type === 'softOff') sim?.powerLost();
+        if (event.type === 'softOff') bmcRef.sim?.powerLost();
         return;
       }
       // A boot happened (power on, cycle, reset while on): ipmi_sim counts them and says what device it used.
@@ -130,13 +131,14 @@ export async function startVmServer(options: VmServerOptions): Promise<VmServer>
     });
   };
 
-  sim = await startIpmiSim({
+  const sim = await startIpmiSim({
     username: machine.bmc.username,
     password: machine.bmc.password,
     stateDir: join(options.dir, 'bmc'),
     name: machine.name,
     onChassis,
   });
+  bmcRef.sim = sim;
   let relay: BmcRelay;
   try {
     relay = await startBmcRelay({ address: machine.bmc.address, targetPort: sim.port });

@@ -2,7 +2,7 @@
  * The proxyDHCP listener: receives DHCP requests on one UDP port (67 for DISCOVERs, 4011 for the
  * PXE boot-server REQUEST) and answers PXE clients with the decision of `proxy-dhcp-policy.ts`.
  * Replies go to the relay (giaddr), else to the sender when it already has an address, else by
- * broadcast to port 68 (RFC 2131 §4.1). Tests bind it to 127.0.0.1 and a high port, so every reply
+ * broadcast to port 68 (RFC 2131 §4.1) on the provisioning interface (`broadcast-address.ts`). Tests bind it to 127.0.0.1 and a high port, so every reply
  * is unicast on loopback.
  */
 import { createSocket } from 'node:dgram';
@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { isIPv4 } from './boot-validation.js';
+import { interfaceBroadcastFor } from './broadcast-address.js';
 import { decodeDhcpPacket, encodeDhcpPacket } from './dhcp-packet.js';
 import { decideProxyReply, type ProxyDhcpSettings, type PxeClient } from './proxy-dhcp-policy.js';
 
@@ -36,6 +37,13 @@ export async function startProxyDhcp(options: ProxyDhcpOptions): Promise<Running
   ] as const) {
     if (!isIPv4(value)) throw new ValidationError(`proxyDHCP ${name} must be an IPv4 address`, { [name]: value });
   }
+  const local = interfaceBroadcastFor(options.serverIp);
+  const broadcast = local?.broadcast ?? '255.255.255.255';
+  if (!local)
+    logger.warn(
+      { serverIp: options.serverIp },
+      'proxyDHCP: no local interface holds serverIp; replies to clients without an address go to 255.255.255.255, which leaves by the default route',
+    );
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
 
   socket.on('message', (msg, rinfo) => {
@@ -57,7 +65,7 @@ export async function startProxyDhcp(options: ProxyDhcpOptions): Promise<Running
         ? { address: reply.giaddr, port: 67 }
         : rinfo.address !== '0.0.0.0'
           ? { address: rinfo.address, port: rinfo.port }
-          : { address: '255.255.255.255', port: 68 };
+          : { address: broadcast, port: 68 };
     socket.send(encodeDhcpPacket(reply), to.port, to.address, (err) => {
       if (err) {
         logger.error({ err, mac: client.mac }, 'proxyDHCP reply failed');
@@ -72,7 +80,7 @@ export async function startProxyDhcp(options: ProxyDhcpOptions): Promise<Running
   await once(socket, 'listening');
   socket.setBroadcast(true);
   const port = socket.address().port;
-  logger.info({ host: options.host, port }, 'proxyDHCP listening');
+  logger.info({ host: options.host, port, interface: local?.interface, broadcast }, 'proxyDHCP listening');
   return {
     port,
     close: async () => {

@@ -7,6 +7,7 @@ const args = dnsmasqArgs({
   netmask: '255.255.255.0',
   leaseTime: '1h',
   leaseFile: '/lab/network/dnsmasq.leases',
+  logFile: '/lab/network/dnsmasq.log',
 });
 
 describe('dnsmasqArgs', () => {
@@ -29,7 +30,7 @@ describe('dnsmasqArgs', () => {
   });
 
   it('stays in the foreground (so its PID is ours) and logs every DHCP exchange to stderr', () => {
-    expect(args).toEqual(expect.arrayContaining(['--keep-in-foreground', '--log-dhcp', '--log-facility=-']));
+    expect(args).toEqual(expect.arrayContaining(['--keep-in-foreground', '--log-dhcp', '--log-facility=/lab/network/dnsmasq.log']));
     expect(args).not.toContain('--no-daemon');
   });
 

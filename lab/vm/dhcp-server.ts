@@ -18,6 +18,8 @@ export interface DnsmasqArgsOptions {
   /** dnsmasq's lease time syntax (`1h`, `45m`). */
   leaseTime: string;
   leaseFile: string;
+  /** dnsmasq writes its log here itself (a file it reopens on SIGUSR2), not through a pipe. */
+  logFile: string;
 }
 
 /**
@@ -49,12 +51,12 @@ export function dnsmasqArgs(options: DnsmasqArgsOptions): string[] {
     // An empty pid file path writes none (the default is /run/dnsmasq.pid).
     '--pid-file=',
     '--log-dhcp',
-    '--log-facility=-',
+    `--log-facility=${options.logFile}`,
   ];
 }
 
 /** Options of {@link startDhcpServer}. */
-export interface DhcpServerOptions extends Omit<DnsmasqArgsOptions, 'leaseFile' | 'leaseTime'> {
+export interface DhcpServerOptions extends Omit<DnsmasqArgsOptions, 'leaseFile' | 'leaseTime' | 'logFile'> {
   /** Holds `dnsmasq.leases` and `dnsmasq.log`. */
   dir: string;
   /** Wraps an argv so it runs in the DHCP server's namespace. */
@@ -86,10 +88,10 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   // A new lab starts with no leases and a log whose ready line is this run's.
   await rm(leaseFile, { force: true });
   await writeFile(logFile, '');
-  const args = dnsmasqArgs({ ...options, leaseTime: options.leaseTime ?? '1h', leaseFile });
+  const args = dnsmasqArgs({ ...options, leaseTime: options.leaseTime ?? '1h', leaseFile, logFile });
   const [command, ...rest] = options.nsExec([options.dnsmasqPath ?? 'dnsmasq', ...args]);
   if (command === undefined) throw new Error('nsExec returned an empty argv');
-  const proc = startProcess('dnsmasq', command, rest, { logFile, env: { PATH: process.env.PATH ?? '', LANG: 'C' } });
+  const proc = startProcess('dnsmasq', command, rest, { logFile: join(options.dir, 'dnsmasq.stderr'), env: { PATH: process.env.PATH ?? '', LANG: 'C' } });
   const readyLine = `sockets bound exclusively to interface ${options.interface}`;
   try {
     await waitUntilReady(

@@ -4,7 +4,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type ChassisEvent, parseChassisEventLine, SimDebugParser } from './sim-events.js';
-import { chassisControlScript, emuCommands, lanConf } from './sim-files.js';
+import { chassisControlScript, emuCommands, lanConf, lanControlScript, lanIdentityFile } from './sim-files.js';
 import { freeUdpPort, processOwnsUdpPortAlone, rmcpPing, udpPortSockets } from './udp-probe.js';
 
 /**
@@ -47,6 +47,10 @@ export interface IpmiSimOptions {
   onChassis?: (event: ChassisEvent, state: SimChassisState) => void;
   /** Path of the binary. Default `ipmi_sim`. */
   ipmiSimPath?: string;
+  /** TCP port on 127.0.0.1 for a QEMU machine's in-band KCS interface (see `sim-files.ts`). */
+  systemInterfacePort?: number;
+  /** The LAN address the BMC reports in-band and over LAN (`ipmitool lan print`). */
+  lanIdentity?: { ip: string; netmask: string; mac: string };
 }
 
 /** A running simulated BMC. */
@@ -105,8 +109,21 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
 async function startOnPort(options: IpmiSimOptions, port: number): Promise<IpmiSim> {
   const { stateDir, username, password } = options;
   if ((await udpPortSockets(port)).size > 0) throw new Error(`UDP port ${port} on 127.0.0.1 is taken (port taken)`);
-  const files = { stateDir, port, username, password, name: options.name ?? 'rackpilot-sim' };
+  const files = {
+    stateDir,
+    port,
+    username,
+    password,
+    name: options.name ?? 'rackpilot-sim',
+    systemInterfacePort: options.systemInterfacePort,
+    lanIdentity: options.lanIdentity,
+  };
   await writeFile(join(stateDir, 'lan.conf'), lanConf(files));
+  if (options.lanIdentity) {
+    await writeFile(join(stateDir, 'lan-identity'), lanIdentityFile(options.lanIdentity));
+    await writeFile(join(stateDir, 'lan-control'), lanControlScript());
+    await chmod(join(stateDir, 'lan-control'), 0o755);
+  }
   await writeFile(join(stateDir, 'sim.emu'), emuCommands());
   await writeFile(join(stateDir, 'chassis-control'), chassisControlScript());
   await chmod(join(stateDir, 'chassis-control'), 0o755);

@@ -30,7 +30,9 @@ describe('dnsmasqArgs', () => {
   });
 
   it('stays in the foreground (so its PID is ours) and logs every DHCP exchange to stderr', () => {
-    expect(args).toEqual(expect.arrayContaining(['--keep-in-foreground', '--log-dhcp', '--log-facility=/lab/network/dnsmasq.log']));
+    expect(args).toEqual(
+      expect.arrayContaining(['--keep-in-foreground', '--log-dhcp', '--log-facility=/lab/network/dnsmasq.log']),
+    );
     expect(args).not.toContain('--no-daemon');
   });
 

@@ -91,7 +91,10 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
   const args = dnsmasqArgs({ ...options, leaseTime: options.leaseTime ?? '1h', leaseFile, logFile });
   const [command, ...rest] = options.nsExec([options.dnsmasqPath ?? 'dnsmasq', ...args]);
   if (command === undefined) throw new Error('nsExec returned an empty argv');
-  const proc = startProcess('dnsmasq', command, rest, { logFile: join(options.dir, 'dnsmasq.stderr'), env: { PATH: process.env.PATH ?? '', LANG: 'C' } });
+  const proc = startProcess('dnsmasq', command, rest, {
+    logFile: join(options.dir, 'dnsmasq.stderr'),
+    env: { PATH: process.env.PATH ?? '', LANG: 'C' },
+  });
   const readyLine = `sockets bound exclusively to interface ${options.interface}`;
   try {
     await waitUntilReady(

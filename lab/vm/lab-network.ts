@@ -56,7 +56,8 @@ export interface LabNetwork {
 export function labNetworkSupport(): { ok: true } | { ok: false; reason: string } {
   if (process.getuid?.() !== 0) return { ok: false, reason: 'the VM lab needs root (network namespaces, taps)' };
   if (!whichSync('ip')) return { ok: false, reason: 'ip (iproute2) is missing' };
-  if (!whichSync('dnsmasq')) return { ok: false, reason: 'dnsmasq is missing (Debian dnsmasq-base; npm run setup installs it)' };
+  if (!whichSync('dnsmasq'))
+    return { ok: false, reason: 'dnsmasq is missing (Debian dnsmasq-base; npm run setup installs it)' };
   const failure = probeNetnsSync(`rp-probe-${process.pid}-${randomBytes(2).toString('hex')}`);
   return failure === undefined ? { ok: true } : { ok: false, reason: `network namespaces unavailable: ${failure}` };
 }
@@ -83,7 +84,8 @@ export async function createLabNetwork(options: { dir: string; machines: number 
   const netns = `rp-lab-${process.pid}-${randomBytes(3).toString('hex')}`;
   const dhcpNetns = `${netns}-dhcp`;
   const tapName = (index: number): string => {
-    if (!Number.isInteger(index) || index < 0 || index >= options.machines) throw new Error(`no tap for machine ${index}`);
+    if (!Number.isInteger(index) || index < 0 || index >= options.machines)
+      throw new Error(`no tap for machine ${index}`);
     return `rptap${index}`;
   };
   const uplinks = new Set<ApiUplink>();

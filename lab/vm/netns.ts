@@ -18,7 +18,9 @@ export class IpCommandError extends Error {
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
-    super(`${argv.join(' ')} failed (${exitCode === null ? 'killed' : `exit ${exitCode}`}): ${stderr.trim() || 'no output'}`);
+    super(
+      `${argv.join(' ')} failed (${exitCode === null ? 'killed' : `exit ${exitCode}`}): ${stderr.trim() || 'no output'}`,
+    );
     this.name = 'IpCommandError';
   }
 }

@@ -35,8 +35,12 @@ describe('qemuArgs', () => {
     const devices = values(args, '-device');
     const [nvme, sata] = spec.disks;
     expect(devices).toContain(`nvme,drive=disk0,serial=${nvme!.serial},bootindex=2`);
-    expect(devices.find((d) => d.startsWith('ide-hd'))).toContain(`serial=${sata!.serial},model=${sata!.model},wwn=${sata!.wwn}`);
-    expect(values(args, '-smbios')[0]).toBe(`type=1,manufacturer=${spec.dmi.vendor},product=${spec.dmi.product},serial=${spec.dmi.serial}`);
+    expect(devices.find((d) => d.startsWith('ide-hd'))).toContain(
+      `serial=${sata!.serial},model=${sata!.model},wwn=${sata!.wwn}`,
+    );
+    expect(values(args, '-smbios')[0]).toBe(
+      `type=1,manufacturer=${spec.dmi.vendor},product=${spec.dmi.product},serial=${spec.dmi.serial}`,
+    );
     expect(devices.find((d) => d.startsWith('virtio-net-pci'))).toContain(`mac=${spec.mac}`);
   });
 
@@ -51,9 +55,22 @@ describe('qemuArgs', () => {
   it('adds OVMF as pflash for UEFI machines and refuses UEFI without it', () => {
     const machine = vmMachineSpec(0, { firmware: 'uefi' });
     expect(() => qemuArgs(run({ machine }), 'pxe')).toThrow(/OVMF/);
-    const args = qemuArgs(run({ machine, ovmf: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/lab/vars.fd' } }), 'pxe');
+    const args = qemuArgs(
+      run({ machine, ovmf: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/lab/vars.fd' } }),
+      'pxe',
+    );
     expect(values(args, '-drive').filter((d) => d.startsWith('if=pflash'))).toHaveLength(2);
     expect(values(args, '-machine')).toEqual(['q35,graphics=off']);
+  });
+
+  it('wires an in-band KCS interface to the BMC when it serves one, and none otherwise', () => {
+    const args = qemuArgs(run({ bmcSystemInterfacePort: 40123 }), 'pxe');
+    expect(values(args, '-chardev')).toEqual(['socket,id=bmc0chr,host=127.0.0.1,port=40123,reconnect=1']);
+    expect(values(args, '-device')).toEqual(
+      expect.arrayContaining(['ipmi-bmc-extern,id=bmc0,chardev=bmc0chr', 'isa-ipmi-kcs,bmc=bmc0']),
+    );
+    expect(values(qemuArgs(run(), 'pxe'), '-chardev')).toEqual([]);
+    expect(() => qemuArgs(run({ bmcSystemInterfacePort: 70_000 }), 'pxe')).toThrow(/not a TCP port/);
   });
 
   it('refuses a value QEMU would split (a comma in a path)', () => {

@@ -17,6 +17,11 @@ export interface QemuRunSpec {
   consoleLog: string;
   /** UEFI only: the OVMF code image and this VM's own copy of the variable store. */
   ovmf?: { code: string; vars: string };
+  /**
+   * TCP port on 127.0.0.1 where the machine's BMC (ipmi_sim, "VM" codec) serves its in-band
+   * system interface: the guest gets a KCS interface (/dev/ipmi0) wired to its own BMC.
+   */
+  bmcSystemInterfacePort?: number;
 }
 
 /** What the BMC asked this boot to use. */
@@ -67,6 +72,19 @@ export function qemuArgs(spec: QemuRunSpec, boot: VmBootDevice): string[] {
     '-device',
     `virtio-net-pci,netdev=net0,mac=${assertSafe('mac', machine.mac)}${pxeFirst ? ',bootindex=1' : ''}`,
   ];
+  if (spec.bmcSystemInterfacePort !== undefined) {
+    const port = spec.bmcSystemInterfacePort;
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`not a TCP port: ${port}`);
+    // reconnect: a BMC that restarts is found again, as a host's KCS survives a BMC reset.
+    args.push(
+      '-chardev',
+      `socket,id=bmc0chr,host=127.0.0.1,port=${port},reconnect=1`,
+      '-device',
+      'ipmi-bmc-extern,id=bmc0,chardev=bmc0chr',
+      '-device',
+      'isa-ipmi-kcs,bmc=bmc0',
+    );
+  }
   if (machine.firmware === 'uefi') {
     if (!spec.ovmf) throw new Error(`${machine.name}: UEFI needs the OVMF code and vars files`);
     args.push(

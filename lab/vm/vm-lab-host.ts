@@ -132,7 +132,9 @@ async function attach(child: ChildProcess, network: LabNetwork, options: VmLabOp
     network: {
       subnet: `${network.agentIp.replace(/\.\d+$/, '.0')}/${network.prefix}`,
       gateway: network.agentIp,
-      freeIps: Array.from({ length: options.machines * 2 + 8 }, (_, i) => network.agentIp.replace(/\.\d+$/, `.${20 + i}`)),
+      freeIps: Array.from({ length: options.machines * 2 + 8 }, (_, i) =>
+        network.agentIp.replace(/\.\d+$/, `.${20 + i}`),
+      ),
     },
     labNetwork: network,
     events,

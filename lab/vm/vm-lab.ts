@@ -66,7 +66,13 @@ export async function startVmMachines(options: VmMachinesOptions): Promise<VmMac
         name: s.machine.name,
         bmc: s.bmc,
         macs: [s.machine.mac],
-        disks: s.machine.disks.map(({ name, serial, wwn, sizeBytes, model }) => ({ name, serial, wwn, sizeBytes, model })),
+        disks: s.machine.disks.map(({ name, serial, wwn, sizeBytes, model }) => ({
+          name,
+          serial,
+          wwn,
+          sizeBytes,
+          model,
+        })),
       })),
     pids: () => servers.flatMap((s) => s.pids()),
     stop: async () => {

@@ -50,7 +50,8 @@ export function vmMachineSpec(index: number, options: VmMachineSpecOptions = {})
   if (!Number.isInteger(memoryMiB) || memoryMiB < 256 || memoryMiB > 512)
     throw new Error(`VM memory must be 256–512 MiB, not ${memoryMiB}`);
   const sizeBytes = options.diskSizeBytes ?? 64 * MIB;
-  if (sizeBytes % MIB !== 0 || sizeBytes < 16 * MIB) throw new Error('VM disk size must be a multiple of 1 MiB, ≥ 16 MiB');
+  if (sizeBytes % MIB !== 0 || sizeBytes < 16 * MIB)
+    throw new Error('VM disk size must be a multiple of 1 MiB, ≥ 16 MiB');
   const sim = defaultServerSpec(index, { dataDisks: 1, diskSizeBytes: sizeBytes });
   const [nvme, sata] = sim.disks;
   const nic = sim.nics[0];

@@ -7,6 +7,7 @@
  */
 import { constants, copyFile, mkdir, open } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { freePort } from '../../tools/devservices/free-port.js';
 import { startIpmiSim, type IpmiSim, type SimChassisState } from '../bmc/ipmi-sim.js';
 import type { ChassisEvent } from '../bmc/sim-events.js';
 import { startBmcRelay, type BmcRelay } from '../machine/bmc-relay.js';
@@ -48,6 +49,12 @@ export interface VmServer {
   stop(): Promise<void>;
 }
 
+/** The BMC's own NIC address: the host NIC's with the locally administered bit, as a vendor's next-in-block. */
+function bmcMac(hostMac: string): string {
+  const [first, ...rest] = hostMac.split(':');
+  return [((parseInt(first ?? '0', 16) | 0x02) & 0xfe).toString(16).padStart(2, '0'), ...rest].join(':');
+}
+
 async function createImage(file: string, sizeBytes: number): Promise<void> {
   const handle = await open(file, 'a');
   try {
@@ -82,7 +89,18 @@ export async function startVmServer(options: VmServerOptions): Promise<VmServer>
     ovmf = { code: options.ovmf.code, vars };
   }
   const consoleLog = join(options.dir, 'console.log');
-  const run: QemuRunSpec = { machine, accel: options.accel, tap: options.tap, diskFiles, consoleLog, ovmf };
+  // The BMC's in-band interface: the guest's own ipmitool asks it for its LAN address, as the
+  // utility OS does on a real server to tell the agent which BMC it is behind.
+  const systemInterfacePort = await freePort();
+  const run: QemuRunSpec = {
+    machine,
+    accel: options.accel,
+    tap: options.tap,
+    diskFiles,
+    consoleLog,
+    ovmf,
+    bmcSystemInterfacePort: systemInterfacePort,
+  };
   const events: VmEvent[] = [];
   const emit = (event: VmEvent): void => {
     events.push(event);
@@ -137,6 +155,8 @@ export async function startVmServer(options: VmServerOptions): Promise<VmServer>
     stateDir: join(options.dir, 'bmc'),
     name: machine.name,
     onChassis,
+    systemInterfacePort,
+    lanIdentity: { ip: machine.bmc.address, netmask: '255.0.0.0', mac: bmcMac(machine.mac) },
   });
   bmcRef.sim = sim;
   let relay: BmcRelay;

@@ -32,8 +32,14 @@ describe.skipIf(skip !== undefined)('two QEMU machines, enrolled over IPMI, disc
       const seen = asset.inventory.disks.find((d: { serial: string }) => d.serial === sata.serial);
       expect(seen, JSON.stringify(asset.inventory.disks)).toMatchObject({ wwn: sata.wwn });
       // The SMBIOS strings the lab gave QEMU, read by the real dmidecode in the guest.
-      expect(asset.inventory.dmi.serial).toBe(`LAB${String(i + 1).padStart(2, '0')}X${((i * 7) & 0xff).toString(16).padStart(2, '0').toUpperCase()}`);
-      expect(asset.macs).toContain(server.macs[0]);
+      expect(asset.inventory.dmi.serial).toBe(
+        `LAB${String(i + 1).padStart(2, '0')}X${((i * 7) & 0xff).toString(16).padStart(2, '0').toUpperCase()}`,
+      );
+      expect(asset.inventory.nics.map((n: { mac: string }) => n.mac)).toContain(server.macs[0]);
+      const nvme = server.disks.find((d) => d.name === 'nvme0n1')!;
+      expect(asset.inventory.disks.map((d: { serial: string }) => d.serial)).toContain(nvme.serial);
+      // The BMC's LAN address as the machine's own ipmitool read it over its KCS interface.
+      expect(asset.inventory.bmc?.ipAddress).toBe(server.bmc.address);
       // Discovery leaves the machine off: its QEMU is gone, its BMC says so.
       expect(stack.lab.poweredOn(server.name)).toBe(false);
     }

@@ -5,11 +5,15 @@ import { findServerBinary } from '../devservices/find-binary.js';
 import { buildFerretDb, buildTemporal } from '../devservices/go-build.js';
 import { ensureTalosValidator } from '../talos-validator/build.js';
 import { ensureSystemPackages } from './system-packages.js';
+import { ensureVmLabPrerequisites } from './vm-lab-prerequisites.js';
 
 const say = (line: string) => console.log(`[setup] ${line}`);
 
 async function main(): Promise<void> {
   ensureSystemPackages(say);
+  // Before the Go builds start: apt and the image build would compete with them for the 2 cores.
+  const vmLab = await ensureVmLabPrerequisites(say);
+  if (vmLab) say(`VM lab tier unavailable (its tests skip): ${vmLab}`);
   const builds: Promise<string>[] = [];
   if (!process.env.MONGODB_URI && !findServerBinary('mongod') && !findServerBinary('ferretdb')) {
     builds.push(buildFerretDb(say));

@@ -31,6 +31,11 @@ export function ensureSystemPackages(say: (line: string) => void, env: NodeJS.Pr
     throw new Error(`Missing commands: ${reasons}. Install them with: sudo apt-get install -y ${packages.join(' ')}`);
   }
   say(`Installing Debian packages ${packages.join(' ')} for ${reasons}…`);
+  aptInstall(packages, env);
+}
+
+/** `apt-get update` and `apt-get install -y --no-install-recommends packages`; thrown when either fails. */
+export function aptInstall(packages: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
   const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env: aptEnv });
   if (update.status !== 0) throw new Error('apt-get update failed');

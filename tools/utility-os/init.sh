@@ -73,6 +73,24 @@ if [ "$udev" = 1 ]; then
 fi
 say "disks: $(cd /sys/block && echo *) (up $(uptime_s))"
 
+# The BMC this machine is behind, asked in-band over /dev/ipmi0 (KCS) as on a real server: the
+# agent matches the hello to the asset it enrolled by this address when it does not know the
+# machine's MACs yet. Best-effort: no IPMI device or no LAN address leaves it out of the hello.
+bmc=''
+waited=0
+# ipmi_si registers the interface asynchronously once its probe of the KCS ports answers.
+while [ ! -e /dev/ipmi0 ] && [ "$waited" -lt 10 ] && grep -q '^ipmi_si ' /proc/modules; do
+  sleep 0.3
+  waited=$((waited + 1))
+done
+if [ -e /dev/ipmi0 ]; then
+  bmc=$(timeout 15 ipmitool -I open lan print 1 2>/dev/null | sed -n 's/^IP Address  *: \([0-9.]*\)$/\1/p' | head -n 1)
+  [ "$bmc" = 0.0.0.0 ] && bmc=''
+  if [ -n "$bmc" ]; then say "bmc: $bmc (in-band, channel 1)"; else say "bmc: /dev/ipmi0 gave no LAN address"; fi
+else
+  say "bmc: no /dev/ipmi0 (no in-band IPMI): the hello carries no BMC address"
+fi
+
 # The booted NIC by its MAC; the first non-loopback one when BOOTIF matches none (after 10 s).
 nic=''
 tries=0
@@ -135,7 +153,7 @@ if [ -n "$agent" ] && [ -n "$nic" ]; then
     while :; do
       address=$(ip -4 -o addr show dev "$nic" scope global | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' | head -n 1)
       if [ -n "$address" ]; then
-        body="{\"mac\":\"$mac\",\"sshAddress\":\"$address:22\"}"
+        body="{\"mac\":\"$mac\",\"sshAddress\":\"$address:22\"${bmc:+,\"bmcAddress\":\"$bmc\"}}"
         # BusyBox 1.35's own `wget -T` crashes (SIGSEGV); `timeout` bounds a hung connection instead.
         if timeout 10 wget -q -O /dev/null --header 'Content-Type: application/json' --post-data "$body" "$agent/hello" 2>/dev/null; then
           say "hello accepted by $agent: $body"

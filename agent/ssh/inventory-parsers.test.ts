@@ -52,6 +52,33 @@ describe('parseLsblk', () => {
     ]);
   });
 
+  it('reads a QEMU VM of the VM lab: SATA serial and WWN, the NVMe namespace id as its WWN', () => {
+    expect(parseLsblk(sshFixture('qemu-lsblk.json'))).toEqual([
+      expect.objectContaining({
+        name: 'sda',
+        model: 'RPLAB-SATA',
+        serial: 'RPSATA0001',
+        wwn: '0x5000c500a1b2c3d4',
+        transport: 'sata',
+      }),
+      expect.objectContaining({
+        name: 'nvme0n1',
+        model: 'QEMU NVMe Ctrl',
+        serial: 'RPNVME0001',
+        wwn: 'nvme.1b36-52504e564d4530303031-51454d55204e564d65204374726c-00000001',
+        transport: 'nvme',
+      }),
+    ]);
+  });
+
+  it('trims the space-padded identity the kernel gives without udev, and leaves the SATA serial unknown', () => {
+    // Real lsblk without udevd: the ATA serial and WWN come only from udev's database, the NVMe
+    // serial and both models straight from sysfs, padded to their field widths.
+    const [sata, nvme] = parseLsblk(sshFixture('qemu-lsblk-no-udev.json'));
+    expect(sata).toMatchObject({ model: 'RPLAB-SATA', serial: null, wwn: null });
+    expect(nvme).toMatchObject({ model: 'QEMU NVMe Ctrl', serial: 'RPNVME0001', wwn: null });
+  });
+
   it('rejects output that is not lsblk JSON with UnexpectedOutputError', () => {
     expect(() => parseLsblk('lsblk: unknown column: WWN')).toThrow(UnexpectedOutputError);
     expect(() => parseLsblk('{"blockdevices":[{"name":"sda"}]}')).toThrow(/lsblk/);

@@ -11,10 +11,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/logger.js';
 import { startLab, type Lab } from './lab.js';
+import { checkVmSupport } from './vm/vm-support.js';
+import { startVmLab } from './vm/vm-lab-host.js';
 import { startLabBootServer, type LabBootServer } from './machine/lab-boot-server.js';
 import { FAULT_SYNTAX, parseFaults } from './machine/fault-options.js';
 
-const USAGE = `usage: lab up [--machines N] [--fast] [--json] [--boot-server URL] [--fault ${FAULT_SYNTAX}]...`;
+const USAGE = `usage: lab up [--machines N] [--fast] [--json] [--boot-server URL] [--fault ${FAULT_SYNTAX}]...
+       lab up --vm [--machines N] [--json]   (QEMU machines in a lab network namespace; root)`;
 
 function summary(lab: Lab, boot: LabBootServer | undefined, bootServerUrl: string): Record<string, unknown> {
   return {
@@ -51,8 +54,14 @@ async function up(argv: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       'boot-server': { type: 'string' },
       fault: { type: 'string', multiple: true, default: [] },
+      vm: { type: 'boolean', default: false },
     },
   });
+  if (values.vm)
+    return upVm(
+      values.machines === '5' && !argv.some((a) => a.startsWith('--machines')) ? 2 : Number(values.machines),
+      values.json,
+    );
   const machines = Number(values.machines);
   const faults = parseFaults(values.fault);
   const delays = values.fast ? { post: 0, boot: 0, install: 0 } : { post: 2_000, boot: 3_000, install: 3_000 };
@@ -108,6 +117,70 @@ async function up(argv: string[]): Promise<void> {
         process.exit(1);
       },
     );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/**
+ * `lab up --vm`: the VM tier's machines alone (lab/vm/README.md), powered off, in their network
+ * namespace; their BMCs answer only inside it, so the printed commands run there. An agent in the
+ * namespace boots them (`npm start -- --vm` starts one).
+ */
+async function upVm(machines: number, json: boolean): Promise<void> {
+  const support = await checkVmSupport();
+  if (!support.ok) throw new Error(`the VM lab cannot run here: ${support.reason}`);
+  const dir = await mkdtemp(join(tmpdir(), 'rackpilot-vm-lab-'));
+  const lab = await startVmLab({
+    machines,
+    dir,
+    accel: support.accel,
+    ovmf: support.ovmf,
+    onEvent: (event) =>
+      process.stdout.write(json ? `${JSON.stringify({ event })}\n` : `event ${event.machine} ${event.type}\n`),
+  });
+  const info = {
+    backend: 'qemu',
+    accel: support.accel,
+    accelReason: support.accelReason,
+    netns: lab.labNetwork.netns,
+    agentIp: lab.labNetwork.agentIp,
+    servers: lab.servers,
+    consoles: Object.fromEntries(lab.servers.map((s) => [s.name, lab.consoleLog(s.name)])),
+    pids: [process.pid, ...lab.pids()],
+  };
+  if (json) process.stdout.write(`${JSON.stringify({ lab: info })}\n`);
+  else {
+    const lines = [`Rackpilot VM lab: ${machines} QEMU machines (${support.accel}: ${support.accelReason})`, ''];
+    lines.push(`Namespace ${info.netns}; the agent belongs on ${info.agentIp} (bridge ${lab.labNetwork.bridge}).`);
+    for (const s of lab.servers) {
+      lines.push(
+        `  ${s.name}  BMC ${s.bmc.address}:${s.bmc.port} (${s.bmc.username}/${s.bmc.password})  mac ${s.macs[0] ?? ''}  console ${info.consoles[s.name]}`,
+      );
+    }
+    const first = lab.servers[0];
+    if (first)
+      lines.push(
+        '',
+        `Try: ip netns exec ${info.netns} ipmitool -I lanplus -C 3 -H ${first.bmc.address} -U ${first.bmc.username} -P ${first.bmc.password} chassis power status`,
+      );
+    lines.push('', 'Ctrl-C stops the machines and deletes the namespaces.');
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void lab
+      .stop()
+      .then(() => rm(dir, { recursive: true, force: true }))
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`lab: stop failed: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

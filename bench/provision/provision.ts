@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { benchEnv } from '../bench-env.js';
 import { loadApiConfig } from '../../api/config.js';
 import { startApi } from '../../api/server.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
@@ -42,16 +43,7 @@ process.env.RACKPILOT_AGENT_CONCURRENCY ??= '64';
 const profiling = process.env.BENCH_DB_PROFILE === '1';
 if (profiling) profileDatabase();
 const services = await startDevServices({ say: () => undefined });
-const env = {
-  ...process.env,
-  MONGODB_URI: services.mongoUri,
-  TEMPORAL_ADDRESS: services.temporalAddress,
-  RACKPILOT_DEV_MODE: 'true',
-  RACKPILOT_LOG_LEVEL: 'error',
-  RACKPILOT_API_PORT: '0',
-  RACKPILOT_RATE_LIMIT_PER_MINUTE: '1000000',
-  RACKPILOT_RATE_LIMIT_PER_HOUR: '10000000',
-};
+const env = benchEnv(services);
 // API and worker in this process share the queued-job signal, as `npm start` does;
 // `BENCH_JOB_SIGNAL=off` measures them as if in separate processes (the feed's polling alone).
 const jobSignal = process.env.BENCH_JOB_SIGNAL === 'off' ? {} : { queuedJobSignal: new QueuedJobSignal() };

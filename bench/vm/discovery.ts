@@ -10,6 +10,7 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { benchEnv } from '../bench-env.js';
 import { loadApiConfig } from '../../api/config.js';
 import { startApi } from '../../api/server.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
@@ -40,16 +41,7 @@ if (!support.ok) {
 console.log(`accelerator: ${support.accel} (${support.accelReason}); ${cpus().length} vCPUs`);
 
 const services = await startDevServices({ say: () => undefined });
-const env = {
-  ...process.env,
-  MONGODB_URI: services.mongoUri,
-  TEMPORAL_ADDRESS: services.temporalAddress,
-  RACKPILOT_DEV_MODE: 'true',
-  RACKPILOT_LOG_LEVEL: 'error',
-  RACKPILOT_API_PORT: '0',
-  RACKPILOT_RATE_LIMIT_PER_MINUTE: '1000000',
-  RACKPILOT_RATE_LIMIT_PER_HOUR: '10000000',
-};
+const env = benchEnv(services);
 const jobSignal = { queuedJobSignal: new QueuedJobSignal() };
 const api = await startApi(loadApiConfig(env), quiet, jobSignal);
 const worker = await startWorker(loadWorkerConfig(env), quiet, jobSignal);

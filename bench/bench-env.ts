@@ -11,3 +11,16 @@ export function benchEnv(services: { mongoUri: string; temporalAddress: string }
     RACKPILOT_RATE_LIMIT_PER_HOUR: '10000000',
   };
 }
+
+/** Prints the figures as a Markdown table (first column right-aligned like the rest), then stops the stack and exits. */
+export async function endBench(
+  header: string[],
+  rows: string[],
+  stack: { worker: { stop(): Promise<void> }; api: { stop(): Promise<void> }; services: { stop(): Promise<void> } },
+): Promise<never> {
+  console.log(['', `| ${header.join(' | ')} |`, `|${header.map(() => '---:').join('|')}|`, ...rows].join('\n'));
+  await stack.worker.stop();
+  await stack.api.stop();
+  await stack.services.stop();
+  process.exit(0);
+}

@@ -106,20 +106,7 @@ async function up(argv: string[]): Promise<void> {
     await shutdown();
     throw err;
   }
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    void shutdown().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`lab: stop failed: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignal(shutdown);
 }
 
 /**
@@ -167,20 +154,25 @@ async function upVm(machines: number, json: boolean): Promise<void> {
     lines.push('', 'Ctrl-C stops the machines and deletes the namespaces.');
     process.stdout.write(`${lines.join('\n')}\n`);
   }
+  stopOnSignal(async () => {
+    await lab.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+}
+
+/** Runs `shutdown` once on Ctrl-C or SIGTERM, then exits (1 when it failed). */
+function stopOnSignal(shutdown: () => Promise<void>): void {
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    void lab
-      .stop()
-      .then(() => rm(dir, { recursive: true, force: true }))
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          process.stderr.write(`lab: stop failed: ${String(err)}\n`);
-          process.exit(1);
-        },
-      );
+    void shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`lab: stop failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

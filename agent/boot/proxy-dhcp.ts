@@ -2,8 +2,8 @@
  * The proxyDHCP listener: receives DHCP requests on one UDP port (67 for DISCOVERs, 4011 for the
  * PXE boot-server REQUEST) and answers PXE clients with the decision of `proxy-dhcp-policy.ts`.
  * Replies go to the relay (giaddr), else to the sender when it already has an address, else by
- * broadcast to port 68 (RFC 2131 §4.1) on the provisioning interface (`broadcast-address.ts`). Tests bind it to 127.0.0.1 and a high port, so every reply
- * is unicast on loopback.
+ * broadcast to port 68 (RFC 2131 §4.1) on the provisioning interface (`broadcast-address.ts`).
+ * Tests bind it to 127.0.0.1 and a high port, so every reply is unicast on loopback.
  */
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { benchEnv } from '../bench-env.js';
+import { benchEnv, endBench } from '../bench-env.js';
 import { loadApiConfig } from '../../api/config.js';
 import { startApi } from '../../api/server.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
@@ -200,15 +200,18 @@ for (const n of sizes) {
   await rm(dir, { recursive: true, force: true });
 }
 
-console.log(
+await endBench(
   [
-    '',
-    `| nodes | lab + agent start | discovery: all (per-node p50) | provision: all nodes | per node p50 / p99 | of which agent jobs p50 | orchestration overhead p50 / p99 | cluster request → ready (kubeconfig) | machine CPU per node (${cpus().length} vCPUs) |`,
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows,
-  ].join('\n'),
+    'nodes',
+    'lab + agent start',
+    'discovery: all (per-node p50)',
+    'provision: all nodes',
+    'per node p50 / p99',
+    'of which agent jobs p50',
+    'orchestration overhead p50 / p99',
+    'cluster request → ready (kubeconfig)',
+    `machine CPU per node (${cpus().length} vCPUs)`,
+  ],
+  rows,
+  { worker, api, services },
 );
-await worker.stop();
-await api.stop();
-await services.stop();
-process.exit(0);

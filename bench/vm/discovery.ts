@@ -10,7 +10,7 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { benchEnv } from '../bench-env.js';
+import { benchEnv, endBench } from '../bench-env.js';
 import { loadApiConfig } from '../../api/config.js';
 import { startApi } from '../../api/server.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
@@ -101,15 +101,15 @@ for (const n of sizes) {
   await rm(dir, { recursive: true, force: true });
 }
 
-console.log(
+await endBench(
   [
-    '',
-    `| VMs | lab + agent start | discovery: all | per VM p50 / max | utility OS boot (kernel → sshd) p50 | machine CPU per VM (${cpus().length} vCPUs) |`,
-    '|---:|---:|---:|---:|---:|---:|',
-    ...rows,
-  ].join('\n'),
+    'VMs',
+    'lab + agent start',
+    'discovery: all',
+    'per VM p50 / max',
+    'utility OS boot (kernel → sshd) p50',
+    `machine CPU per VM (${cpus().length} vCPUs)`,
+  ],
+  rows,
+  { worker, api, services },
 );
-await worker.stop();
-await api.stop();
-await services.stop();
-process.exit(0);

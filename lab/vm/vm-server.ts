@@ -49,7 +49,7 @@ export interface VmServer {
   stop(): Promise<void>;
 }
 
-/** The BMC's own NIC address: the host NIC's with the locally administered bit, as a vendor's next-in-block. */
+/** The BMC's own NIC address: the host NIC's, made locally administered and unicast so the two never collide. */
 function bmcMac(hostMac: string): string {
   const [first, ...rest] = hostMac.split(':');
   return [((parseInt(first ?? '0', 16) | 0x02) & 0xfe).toString(16).padStart(2, '0'), ...rest].join(':');

@@ -4,6 +4,7 @@
  * Every path is under `/api/v1/agent`. Errors use the API's `{ error, code, details }` body.
  */
 import { z } from 'zod';
+import { BMC_DRIVER_CHOICES, BMC_PROTOCOLS, redfishSettingsSchema } from './bmc-endpoint.js';
 import { JOB_KINDS, jobFailureSchema, type JobKind } from './jobs.js';
 
 export const AGENT_API_PREFIX = '/api/v1/agent';
@@ -70,14 +71,27 @@ export type AgentEventRequest = z.infer<typeof agentEventRequestSchema>;
 
 /** `GET /agent/assets/{id}/bmc`: how to reach an asset of the agent's own site, password included. */
 export const agentBmcCredentialsSchema = z.object({
-  driver: z.literal('ipmi'),
+  /** `detect`: the agent tries Redfish at `https://<address>:443/redfish/v1/`, then IPMI at `port`. */
+  driver: z.enum(BMC_DRIVER_CHOICES),
   address: z.string(),
+  /** Port of `driver` (IPMI's when detecting). */
   port: z.number().int(),
   username: z.string(),
   password: z.string(),
+  /** IPMI cipher suite (IPMI and detect). */
   cipherSuite: z.number().int(),
+  /** Redfish settings (Redfish and detect). */
+  redfish: redfishSettingsSchema.optional(),
 });
 export type AgentBmcCredentials = z.infer<typeof agentBmcCredentialsSchema>;
+
+/**
+ * `PUT /agent/assets/{id}/bmc/protocol` → 204: the protocol the agent found an asset enrolled
+ * with `driver: detect` to speak. The API records it once (a later report for an asset whose
+ * protocol is already known changes nothing) so later jobs skip the probe.
+ */
+export const agentBmcProtocolRequestSchema = z.strictObject({ protocol: z.enum(BMC_PROTOCOLS) });
+export type AgentBmcProtocolRequest = z.infer<typeof agentBmcProtocolRequestSchema>;
 
 /** `GET /agent/assets/{id}/machine-config` → `application/yaml`: the Talos config the boot server serves to that machine. */
 /** `GET /agent/clusters/{id}/talosconfig` → `application/yaml`: client identity for the cluster's Talos API. */

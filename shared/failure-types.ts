@@ -7,6 +7,8 @@ export const FailureTypes = {
   BmcAuthFailed: 'BmcAuthFailed',
   BmcUnreachable: 'BmcUnreachable',
   BmcUnsupported: 'BmcUnsupported',
+  /** A Redfish BMC's certificate failed the operator's CA or fingerprint check; nothing was sent to it. */
+  BmcCertificateRejected: 'BmcCertificateRejected',
   /** A disk's serial/WWN differs from what the job expects: nothing was written. */
   DiskIdentityMismatch: 'DiskIdentityMismatch',
   /** Erase finished but read-back verification found data or signatures. */
@@ -28,6 +30,7 @@ export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
 export const NON_RETRYABLE_FAILURES: readonly string[] = [
   FailureTypes.BmcAuthFailed,
   FailureTypes.BmcUnsupported,
+  FailureTypes.BmcCertificateRejected,
   FailureTypes.DiskIdentityMismatch,
   FailureTypes.WipeVerificationFailed,
   FailureTypes.TalosAuthFailed,

@@ -126,3 +126,38 @@ function summarizeDisks(disks: InventoryDisk[]): string {
   const sorted = [...groups.entries()].sort(([, a], [, b]) => order[a.media] - order[b.media] || b.bytes - a.bytes);
   return sorted.map(([label, g]) => (g.count > 1 ? `${g.count}x ${label}` : label)).join(', ') || 'none';
 }
+
+/** A drive as the BMC reports it (Redfish `Storage/…/Drives`). */
+export const bmcDriveSchema = z.object({
+  name: z.string().nullable(),
+  model: z.string().nullable(),
+  serial: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  /** Redfish `MediaType` (`SSD`, `HDD`) and `Protocol` (`NVMe`, `SATA`, `SAS`), as reported. */
+  mediaType: z.string().nullable(),
+  protocol: z.string().nullable(),
+});
+export type BmcDrive = z.infer<typeof bmcDriveSchema>;
+
+/**
+ * What the BMC itself says about the machine, before any OS boots (Redfish ComputerSystem,
+ * Processors, Memory, Storage, EthernetInterfaces, Manager). Every field the BMC omits is null:
+ * BMCs differ in how much they report.
+ */
+export const bmcHardwareSchema = z.object({
+  protocol: z.enum(['ipmi', 'redfish']),
+  manufacturer: z.string().nullable(),
+  model: z.string().nullable(),
+  serial: z.string().nullable(),
+  /** SMBIOS UUID of the system. */
+  uuid: z.string().nullable(),
+  biosVersion: z.string().nullable(),
+  /** The BMC's own firmware (Redfish Manager `FirmwareVersion`). */
+  bmcFirmware: z.string().nullable(),
+  processors: z.object({ count: z.number().int().nonnegative().nullable(), model: z.string().nullable() }),
+  memoryBytes: z.number().int().nonnegative().nullable(),
+  drives: z.array(bmcDriveSchema),
+  /** Lower-case colon MACs of the system's network interfaces. */
+  macs: z.array(z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/)),
+});
+export type BmcHardware = z.infer<typeof bmcHardwareSchema>;

@@ -5,7 +5,7 @@
  * fetches credentials for an asset of its own site from the API when it runs the job.
  */
 import { z } from 'zod';
-import { inventorySchema } from './inventory.js';
+import { bmcHardwareSchema, inventorySchema } from './inventory.js';
 import { wipeMethodSchema, wipeReportSchema, wipeTargetSchema } from './wipe-report.js';
 
 const assetRef = { assetId: z.string().min(1) };
@@ -60,7 +60,13 @@ export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloadSchemas)[K
 
 /** Result schema of every job kind, checked by the API before it completes the activity. */
 export const jobResultSchemas = {
-  'bmc.status': z.object({ powerState: z.enum(['on', 'off']) }),
+  'bmc.status': z.object({
+    powerState: z.enum(['on', 'off']),
+    /** The protocol the driver spoke (recorded on assets enrolled with `detect`). Absent from older agents. */
+    protocol: z.enum(['ipmi', 'redfish']).optional(),
+    /** What the BMC reports of the hardware (Redfish); absent where the BMC reports nothing useful. */
+    hardware: bmcHardwareSchema.optional(),
+  }),
   'bmc.power': z.object({ powerState: z.enum(['on', 'off']) }),
   'bmc.bootdev': z.object({ device: z.enum(['pxe', 'disk']) }),
   'boot.prepare': z.object({ bootServerUrl: z.string() }),

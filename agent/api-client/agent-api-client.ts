@@ -10,8 +10,10 @@ import {
   agentRegisterResponseSchema,
   claimedJobSchema,
   type AgentBmcCredentials,
+  type AgentBmcProtocolRequest,
   type AgentEventRequest,
 } from '../../shared/agent-protocol.js';
+import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
 import type { JobFailure, JobKind } from '../../shared/jobs.js';
 import { AgentApiCodes, AgentApiError } from './api-errors.js';
 import { HttpTransport, type ApiErrorListener, type HttpCall, type HttpTransportOptions } from './http-transport.js';
@@ -121,6 +123,18 @@ export class AgentApiClient {
   async bmcCredentials(assetId: string): Promise<AgentBmcCredentials> {
     const answer = await this.json({ method: 'GET', path: `/assets/${enc(assetId)}/bmc`, operation: 'bmcCredentials' });
     return parse(agentBmcCredentialsSchema, answer, 'bmcCredentials');
+  }
+
+  /** Records the protocol the agent found the BMC of an asset enrolled with `driver: detect` to speak. */
+  async reportBmcProtocol(assetId: string, protocol: BmcProtocol): Promise<void> {
+    const body: AgentBmcProtocolRequest = { protocol };
+    await this.call({
+      method: 'PUT',
+      path: `/assets/${enc(assetId)}/bmc/protocol`,
+      body,
+      attempts: 3,
+      operation: 'reportBmcProtocol',
+    });
   }
 
   /** Returns a secret document: an asset's machine config, a cluster's talosconfig or kubeconfig (YAML). */

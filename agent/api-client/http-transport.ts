@@ -25,7 +25,7 @@ export interface HttpTransportOptions {
 
 /** One call. */
 export interface HttpCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Path below the base URL, starting with `/`. */
   path: string;
   body?: unknown;

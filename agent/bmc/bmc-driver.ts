@@ -1,8 +1,12 @@
 /**
  * The agent's view of a server's baseboard management controller. Workflows say "power off",
- * "boot once from PXE"; a driver turns that into IPMI (`ipmitool-driver.ts`) or, later, Redfish.
+ * "boot once from PXE"; a driver turns that into IPMI (`ipmitool-driver.ts`) or Redfish
+ * (`redfish/redfish-driver.ts`).
  * Every method is idempotent (power on twice = on) and throws only the errors of `bmc-errors.ts`.
  */
+
+import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
+import type { BmcHardware } from '../../shared/inventory.js';
 
 /** Chassis power as the BMC reports it. */
 export type PowerState = 'on' | 'off';
@@ -62,6 +66,8 @@ export interface BmcInfo {
 
 /** One server's BMC. Implementations serialise commands per BMC and retry transient failures themselves. */
 export interface BmcDriver {
+  /** The protocol this driver speaks. */
+  readonly protocol: BmcProtocol;
   /** Returns the current chassis power state. */
   powerState(): Promise<PowerState>;
   /** Powers the server on; a server already on stays on. */
@@ -80,6 +86,11 @@ export interface BmcDriver {
   chassisStatus(): Promise<ChassisStatus>;
   /** Returns the BMC's identity and firmware. */
   bmcInfo(): Promise<BmcInfo>;
+  /**
+   * What the BMC reports of the machine (model, serial, CPUs, memory, drives, MACs) without booting
+   * it; `undefined` when the protocol reports nothing useful (IPMI).
+   */
+  hardware(): Promise<BmcHardware | undefined>;
   /** Opens a session with the configured credentials; throws `BmcAuthFailed` when they are wrong. */
   checkCredentials(): Promise<void>;
   /** Releases what the driver holds. Commands after `close()` fail. */

@@ -15,6 +15,7 @@ export const BMC_FAILURE_TYPES = [
   'BmcSessionLimit',
   'BmcUnsupported',
   'BmcCommandFailed',
+  'BmcCertificateRejected',
 ] as const;
 
 /** One of {@link BMC_FAILURE_TYPES}. */
@@ -27,6 +28,7 @@ export const BMC_ERROR_CODES: Record<BmcFailureType, string> = {
   BmcSessionLimit: 'BMC_SESSION_LIMIT',
   BmcUnsupported: 'BMC_UNSUPPORTED',
   BmcCommandFailed: 'BMC_COMMAND_FAILED',
+  BmcCertificateRejected: 'BMC_CERTIFICATE_REJECTED',
 };
 
 /** What a BMC error carries besides its message. Never the password. */
@@ -98,6 +100,19 @@ export class BmcCommandFailedError extends BmcError {
   constructor(message: string, options: { retryable: boolean; details?: BmcErrorDetails; cause?: unknown }) {
     super(message, BMC_ERROR_CODES.BmcCommandFailed, 502, options.details, options.cause);
     this.retryable = options.retryable;
+  }
+}
+
+/**
+ * Thrown when a Redfish BMC's TLS certificate fails the check the operator chose (CA, pinned
+ * fingerprint). Not retryable: the BMC was re-keyed or something else answers at its address, and
+ * no credentials were sent to it.
+ */
+export class BmcCertificateRejectedError extends BmcError {
+  readonly type = 'BmcCertificateRejected';
+  readonly retryable = false;
+  constructor(message: string, details?: BmcErrorDetails, cause?: unknown) {
+    super(message, BMC_ERROR_CODES.BmcCertificateRejected, 502, details, cause);
   }
 }
 

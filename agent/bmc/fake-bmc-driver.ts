@@ -8,6 +8,8 @@ import type {
   PowerState,
 } from './bmc-driver.js';
 import { type BmcError, BmcCommandFailedError } from './bmc-errors.js';
+import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
+import type { BmcHardware } from '../../shared/inventory.js';
 
 /**
  * An in-memory {@link BmcDriver} for unit tests of code that drives BMCs (agent jobs, workflows'
@@ -25,6 +27,9 @@ export interface FakeBmcState {
   power: PowerState;
   boot: BootFlags;
   info: BmcInfo;
+  protocol: BmcProtocol;
+  /** What `hardware()` returns (a Redfish BMC's report); none by default, like IPMI. */
+  hardware: BmcHardware | undefined;
 }
 
 /** Default identity of a fake BMC. */
@@ -50,7 +55,9 @@ const NO_OVERRIDE: BootFlags = {
 const DESCRIPTIONS: Record<BootDevice, string> = { pxe: 'Force PXE', disk: 'Force Boot from default Hard-Drive' };
 
 export class FakeBmcDriver implements BmcDriver {
+  readonly protocol: BmcProtocol;
   readonly calls: FakeBmcCall[] = [];
+  reportedHardware: BmcHardware | undefined;
   power: PowerState;
   boot: BootFlags;
   info: BmcInfo;
@@ -63,6 +70,8 @@ export class FakeBmcDriver implements BmcDriver {
     this.power = initial.power ?? 'off';
     this.boot = initial.boot ?? NO_OVERRIDE;
     this.info = initial.info ?? FAKE_BMC_INFO;
+    this.protocol = initial.protocol ?? 'ipmi';
+    this.reportedHardware = initial.hardware;
   }
 
   /** Makes the next calls of `operation` throw `errors`, one per call, in order. */
@@ -139,6 +148,11 @@ export class FakeBmcDriver implements BmcDriver {
   async bmcInfo(): Promise<BmcInfo> {
     this.enter('bmcInfo');
     return { ...this.info };
+  }
+
+  async hardware(): Promise<BmcHardware | undefined> {
+    this.enter('hardware');
+    return this.reportedHardware;
   }
 
   async checkCredentials(): Promise<void> {

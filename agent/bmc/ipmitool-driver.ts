@@ -35,6 +35,7 @@ export interface IpmitoolDriverOptions extends IpmitoolRunnerOptions {
  * Each call opens its own RMCP+ session, so there is no session to keep alive or leak.
  */
 export class IpmitoolBmcDriver implements BmcDriver {
+  readonly protocol = 'ipmi';
   private readonly runner: IpmitoolRunner;
   private readonly lifetime = new AbortController();
 
@@ -90,6 +91,11 @@ export class IpmitoolBmcDriver implements BmcDriver {
 
   bmcInfo(): Promise<BmcInfo> {
     return this.exec('bmcInfo', ['mc', 'info'], parseMcInfo);
+  }
+
+  /** IPMI has no standard inventory of disks or NICs (FRU data is vendor-shaped): the SSH inventory covers it. */
+  hardware(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
 
   async checkCredentials(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { BmcHardware } from '../../shared/inventory.js';
 import type { Logger } from '../../shared/logger.js';
 import type {
   BmcDriver,
@@ -22,6 +23,10 @@ export class LoggingBmcDriver implements BmcDriver {
     /** Fields added to every line, e.g. `{ assetId, bmc: '10.0.0.5:623' }`. Never the password. */
     private readonly context: Record<string, unknown> = {},
   ) {}
+
+  get protocol(): BmcDriver['protocol'] {
+    return this.inner.protocol;
+  }
 
   powerState(): Promise<PowerState> {
     return this.log(
@@ -74,6 +79,14 @@ export class LoggingBmcDriver implements BmcDriver {
         manufacturer: info.manufacturerName,
         firmware: info.firmwareRevision,
       }),
+    );
+  }
+  hardware(): Promise<BmcHardware | undefined> {
+    return this.log(
+      'hardware',
+      'debug',
+      () => this.inner.hardware(),
+      (hw) => (hw ? { drives: hw.drives.length, macs: hw.macs.length } : { hardware: 'none' }),
     );
   }
   checkCredentials(): Promise<void> {

@@ -9,8 +9,44 @@ describe('BMC job handlers', () => {
   it('bmc.status checks the credentials and reports the power state', async () => {
     const bmc = new FakeBmcDriver({ power: 'on' });
     const { ctx } = testContext({ bmcs: { a1: bmc } });
-    expect(await runJob('bmc.status', { assetId: 'a1' }, ctx)).toEqual({ powerState: 'on' });
-    expect(bmc.operations).toEqual(['checkCredentials', 'powerState']);
+    expect(await runJob('bmc.status', { assetId: 'a1' }, ctx)).toEqual({ powerState: 'on', protocol: 'ipmi' });
+    expect(bmc.operations).toEqual(['checkCredentials', 'powerState', 'hardware']);
+  });
+
+  it('bmc.status carries what a Redfish BMC reports of the hardware', async () => {
+    const hardware = {
+      protocol: 'redfish' as const,
+      manufacturer: 'Dell Inc.',
+      model: 'PowerEdge R650',
+      serial: 'LAB01X00',
+      uuid: null,
+      biosVersion: '1.10.2',
+      bmcFirmware: '7.00.00.00',
+      processors: { count: 2, model: null },
+      memoryBytes: 128 * 1024 ** 3,
+      drives: [],
+      macs: ['b4:96:91:10:00:00'],
+    };
+    const bmc = new FakeBmcDriver({ power: 'off', protocol: 'redfish', hardware });
+    const { ctx, progress } = testContext({ bmcs: { a1: bmc } });
+    expect(await runJob('bmc.status', { assetId: 'a1' }, ctx)).toEqual({
+      powerState: 'off',
+      protocol: 'redfish',
+      hardware,
+    });
+    expect(progress.map((p) => p.logLine)).toContain('BMC (redfish) reports 0 drives, 1 MACs');
+  });
+
+  it('bmc.status passes when the BMC fails to report hardware, but not when it refuses the credentials', async () => {
+    const flaky = new FakeBmcDriver({ power: 'on', protocol: 'redfish' });
+    flaky.failNext('hardware', new BmcUnreachableError('storage timed out'));
+    const { ctx } = testContext({ bmcs: { a1: flaky } });
+    expect(await runJob('bmc.status', { assetId: 'a1' }, ctx)).toEqual({ powerState: 'on', protocol: 'redfish' });
+
+    const refusing = new FakeBmcDriver({ power: 'on', protocol: 'redfish' });
+    refusing.failNext('hardware', new BmcAuthFailedError('HTTP 401'));
+    const second = testContext({ bmcs: { a2: refusing } });
+    await expect(runJob('bmc.status', { assetId: 'a2' }, second.ctx)).rejects.toMatchObject({ type: 'BmcAuthFailed' });
   });
 
   it('bmc.power on is idempotent and returns the state the BMC reports', async () => {

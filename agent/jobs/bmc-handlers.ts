@@ -2,16 +2,35 @@
  * Handlers of the BMC job kinds. Every one is idempotent (power on twice = on) and reads the state
  * back from the BMC before it reports success.
  */
-import { BmcCommandFailedError } from '../bmc/bmc-errors.js';
+import { BmcCommandFailedError, isBmcError } from '../bmc/bmc-errors.js';
+import type { BmcHardware } from '../../shared/inventory.js';
 import type { BmcDriver, PowerState } from '../bmc/bmc-driver.js';
 import { sleep } from '../api-client/backoff.js';
 import type { JobContext, JobHandler } from './job-context.js';
 
-/** `bmc.status`: the credentials work (a session opens) and the chassis power state. */
+/**
+ * `bmc.status`: the credentials work (a session opens), the chassis power state, the protocol
+ * spoken, and what the BMC reports of the hardware (Redfish) for discovery to check the booted
+ * machine against. A BMC that fails to report hardware still passes the status check.
+ */
 export const bmcStatus: JobHandler<'bmc.status'> = async ({ assetId }, ctx) => {
   const bmc = await ctx.bmcFor(assetId);
   await bmc.checkCredentials();
-  return { powerState: await bmc.powerState() };
+  const powerState = await bmc.powerState();
+  let hardware: BmcHardware | undefined;
+  try {
+    hardware = await bmc.hardware();
+  } catch (err) {
+    if (isBmcError(err) && err.type === 'BmcAuthFailed') throw err;
+    ctx.logger.warn({ assetId, err: (err as Error).message }, 'BMC hardware report unavailable');
+  }
+  if (hardware) {
+    ctx.reportProgress(
+      { protocol: bmc.protocol, drives: hardware.drives.length, macs: hardware.macs.length },
+      `BMC (${bmc.protocol}) reports ${hardware.drives.length} drives, ${hardware.macs.length} MACs`,
+    );
+  }
+  return { powerState, protocol: bmc.protocol, ...(hardware ? { hardware } : {}) };
 };
 
 const TARGET: Record<'on' | 'off' | 'cycle' | 'soft', PowerState> = { on: 'on', off: 'off', cycle: 'on', soft: 'off' };

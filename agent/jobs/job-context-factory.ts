@@ -3,7 +3,10 @@
  * job opened (BMC drivers, SSH connections, Talos channels) when it ends. Connections are cached
  * per job: two calls of `bmcFor(a)` in one job share a driver, two jobs never do.
  */
-import { IpmitoolBmcDriver, type IpmitoolDriverOptions } from '../bmc/ipmitool-driver.js';
+import { createBmcDriver } from '../bmc/create-bmc-driver.js';
+import type { IpmitoolDriverOptions } from '../bmc/ipmitool-driver.js';
+import type { RedfishDriverOptions } from '../bmc/redfish/redfish-driver.js';
+import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
 import type { BmcDriver } from '../bmc/bmc-driver.js';
 import type { BootPlanRegistry } from '../boot/boot-plans.js';
 import { Ssh2Runner } from '../ssh/ssh2-runner.js';
@@ -17,6 +20,8 @@ import { DEFAULT_JOB_TIMINGS, type JobContext, type JobTimings } from './job-con
 /** Where the context gets secrets from: the API (`AgentApiClient` satisfies this). */
 export interface JobSecretsSource {
   bmcCredentials(assetId: string): Promise<AgentBmcCredentials>;
+  /** Records what an asset enrolled with `detect` turned out to speak; optional for test sources. */
+  reportBmcProtocol?(assetId: string, protocol: BmcProtocol): Promise<void>;
   document(kind: 'talosconfig' | 'kubeconfig', clusterId: string): Promise<string>;
 }
 
@@ -30,6 +35,9 @@ export interface JobContextDeps {
   /** Port of the Talos API on nodes (50000 on real nodes). */
   talosApiPort: number;
   ipmitool?: IpmitoolDriverOptions;
+  redfish?: RedfishDriverOptions;
+  /** Port `detect` probes Redfish at (443; the lab's BMCs may listen elsewhere). */
+  detectRedfishPort?: number;
   timings?: Partial<JobTimings>;
   logger: Logger;
 }
@@ -87,18 +95,16 @@ export function createJobContextFactory(deps: JobContextDeps) {
       bmcFor(assetId) {
         let driver = bmcs.get(assetId);
         if (driver === undefined) {
-          driver = deps.secrets.bmcCredentials(assetId).then(
-            (c) =>
-              new IpmitoolBmcDriver(
-                {
-                  host: c.address,
-                  port: c.port,
-                  username: c.username,
-                  password: c.password,
-                  cipherSuite: c.cipherSuite,
-                },
-                { logger, ...deps.ipmitool },
-              ),
+          driver = deps.secrets.bmcCredentials(assetId).then((creds) =>
+            createBmcDriver(creds, {
+              logger: logger.child({ assetId }),
+              ipmitool: deps.ipmitool,
+              redfish: deps.redfish,
+              detectRedfishPort: deps.detectRedfishPort,
+              reportProtocol: deps.secrets.reportBmcProtocol
+                ? (protocol) => deps.secrets.reportBmcProtocol!(assetId, protocol)
+                : undefined,
+            }),
           );
           driver.catch(() => bmcs.delete(assetId));
           bmcs.set(assetId, driver);

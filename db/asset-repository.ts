@@ -4,18 +4,22 @@ import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import { EventRepository, emitSafely, type EventSink } from './event-repository.js';
 import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
-import type { AssetSpecs, Inventory } from '../shared/inventory.js';
+import type { BmcDriverChoice, BmcProtocol, RedfishSettings } from '../shared/bmc-endpoint.js';
+import type { AssetSpecs, BmcHardware, Inventory } from '../shared/inventory.js';
 import type { WipeReport } from '../shared/wipe-report.js';
 
 /** How the agent reaches an asset's BMC. The password is a SecretBox ciphertext, never plain. */
 export interface AssetBmc {
-  driver: 'ipmi';
+  /** `detect` until the agent has recorded what the BMC answered to (`recordBmcProtocol`). */
+  driver: BmcDriverChoice;
   address: string;
   port: number;
   username: string;
   passwordSecret: string;
   /** IPMI cipher suite: 17 for current BMCs, 3 for older ones and ipmi_sim. */
   cipherSuite: number;
+  /** Redfish trust and system id (driver redfish or detect). */
+  redfish?: RedfishSettings;
 }
 
 /** Why the last workflow on this asset failed. */
@@ -41,6 +45,8 @@ export interface AssetDoc {
   /** MACs learnt by inventory: the keys of this machine's boot plans. */
   macs: string[];
   inventory?: Inventory;
+  /** What the BMC itself reported at discovery (Redfish), kept beside the booted OS's inventory. */
+  bmcHardware?: BmcHardware;
   specs?: AssetSpecs;
   clusterId?: string;
   /** The workflow currently acting on the asset (boot events are signalled to it). */
@@ -223,6 +229,40 @@ export class AssetRepository {
   /** Sets fields that are not part of the lifecycle (inventory, reports) without a state change. */
   async update(assetId: string, set: Partial<AssetDoc>): Promise<void> {
     await this.collection.updateOne({ _id: assetId }, { $set: { ...set, updatedAt: this.now() } });
+  }
+
+  /**
+   * Records the protocol (and the port it answered at) that the agent found an asset enrolled with
+   * `detect` to speak, and emits `asset.bmc_detected`. One update guarded by `bmc.driver: detect`:
+   * a protocol already known is never overwritten. Returns whether it changed anything. Throws
+   * ConflictError `ASSET_EXISTS` when another asset of the site is enrolled at that address and port.
+   */
+  async recordBmcProtocol(assetId: string, protocol: BmcProtocol, port: number): Promise<boolean> {
+    let updated: AssetDoc | null;
+    try {
+      updated = await this.collection.findOneAndUpdate(
+        { _id: assetId, 'bmc.driver': 'detect' },
+        { $set: { 'bmc.driver': protocol, 'bmc.port': port, updatedAt: this.now() } },
+        { returnDocument: 'after' },
+      );
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 11000) throw err;
+      // Its Redfish port is another asset's: the same BMC enrolled twice, once by each protocol.
+      throw new ConflictError(
+        `Another asset is enrolled with this BMC at port ${port}; asset ${assetId} keeps driver detect`,
+        { assetId, protocol, port },
+        'ASSET_EXISTS',
+      );
+    }
+    if (!updated) return false;
+    await emitSafely(this.events, {
+      type: 'asset.bmc_detected',
+      orgId: updated.orgId,
+      // Once per asset: the driver leaves `detect` once (a concurrent second report finds the key taken).
+      key: `asset:${assetId}:bmc_detected`,
+      data: { assetId, siteId: updated.siteId, protocol, port },
+    });
+    return true;
   }
 
   /** Finds the asset of a site a boot event is about: by one of its MACs, else by its BMC address. */

@@ -90,7 +90,11 @@ export type AgentBmcCredentials = z.infer<typeof agentBmcCredentialsSchema>;
  * with `driver: detect` to speak. The API records it once (a later report for an asset whose
  * protocol is already known changes nothing) so later jobs skip the probe.
  */
-export const agentBmcProtocolRequestSchema = z.strictObject({ protocol: z.enum(BMC_PROTOCOLS) });
+export const agentBmcProtocolRequestSchema = z.strictObject({
+  protocol: z.enum(BMC_PROTOCOLS),
+  /** The port the protocol answered at (Redfish's differs from the IPMI port stored for detect). */
+  port: z.number().int().min(1).max(65_535),
+});
 export type AgentBmcProtocolRequest = z.infer<typeof agentBmcProtocolRequestSchema>;
 
 /** `GET /agent/assets/{id}/machine-config` → `application/yaml`: the Talos config the boot server serves to that machine. */

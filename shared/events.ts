@@ -2,11 +2,14 @@
  * Lifecycle events (the SSE stream `GET /api/v1/events` and webhooks carry them). Pure data and
  * matching rules; the event log lives in `db/event-repository.ts`.
  */
+import type { BmcProtocol } from './bmc-endpoint.js';
 
 /** Every event type, in one list (add, never rename: clients and webhook filters name them). */
 export const EVENT_TYPES = [
   /** An asset moved from one lifecycle state to another (one atomic transition). */
   'asset.state_changed',
+  /** The agent found what an asset enrolled with BMC driver `detect` speaks; the asset now records it. */
+  'asset.bmc_detected',
   /** A workflow run was recorded as started (pending) in the workflows index. */
   'workflow.started',
   /** A step of a workflow's runbook began running. */
@@ -41,6 +44,14 @@ export interface EventData {
     transition: string;
     /** The workflow acting on the asset after the transition, when one is. */
     workflowId?: string;
+  };
+  'asset.bmc_detected': {
+    assetId: string;
+    siteId: string;
+    /** The protocol now stored as the asset's `bmc.driver`. */
+    protocol: BmcProtocol;
+    /** The port it answered at, now the asset's `bmc.port`. */
+    port: number;
   };
   'workflow.started': WorkflowEventSubject;
   'workflow.step_started': WorkflowEventSubject & { step: string; stepIndex: number; startedAt?: string };

@@ -9,6 +9,8 @@ export const FailureTypes = {
   BmcUnsupported: 'BmcUnsupported',
   /** A Redfish BMC's certificate failed the operator's CA or fingerprint check; nothing was sent to it. */
   BmcCertificateRejected: 'BmcCertificateRejected',
+  /** The machine that booted is not the one its BMC reports (serial, MACs): nothing was recorded. */
+  AssetIdentityMismatch: 'AssetIdentityMismatch',
   /** A disk's serial/WWN differs from what the job expects: nothing was written. */
   DiskIdentityMismatch: 'DiskIdentityMismatch',
   /** Erase finished but read-back verification found data or signatures. */
@@ -32,6 +34,7 @@ export const NON_RETRYABLE_FAILURES: readonly string[] = [
   FailureTypes.BmcUnsupported,
   FailureTypes.BmcCertificateRejected,
   FailureTypes.DiskIdentityMismatch,
+  FailureTypes.AssetIdentityMismatch,
   FailureTypes.WipeVerificationFailed,
   FailureTypes.TalosAuthFailed,
   FailureTypes.AssetBusy,

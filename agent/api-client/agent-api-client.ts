@@ -126,8 +126,8 @@ export class AgentApiClient {
   }
 
   /** Records the protocol the agent found the BMC of an asset enrolled with `driver: detect` to speak. */
-  async reportBmcProtocol(assetId: string, protocol: BmcProtocol): Promise<void> {
-    const body: AgentBmcProtocolRequest = { protocol };
+  async reportBmcProtocol(assetId: string, protocol: BmcProtocol, port: number): Promise<void> {
+    const body: AgentBmcProtocolRequest = { protocol, port };
     await this.call({
       method: 'PUT',
       path: `/assets/${enc(assetId)}/bmc/protocol`,

@@ -22,7 +22,7 @@ export interface BmcDriverDeps {
   /** Port the probe of `detect` tries Redfish at. Default 443. */
   detectRedfishPort?: number;
   /** Records a detected protocol on the asset (the agent API). Failures are logged, not thrown. */
-  reportProtocol?: (protocol: BmcProtocol) => Promise<void>;
+  reportProtocol?: (protocol: BmcProtocol, port: number) => Promise<void>;
 }
 
 /**
@@ -89,7 +89,7 @@ export async function createBmcDriver(creds: AgentBmcCredentials, deps: BmcDrive
     }
     deps.logger.info({ bmc: `${creds.address}:${port}`, protocol }, 'BMC protocol detected');
     await deps
-      .reportProtocol?.(protocol)
+      .reportProtocol?.(protocol, port)
       .catch((err: unknown) =>
         deps.logger.warn({ err: (err as Error).message, protocol }, 'could not record the detected BMC protocol'),
       );

@@ -21,7 +21,7 @@ import { DEFAULT_JOB_TIMINGS, type JobContext, type JobTimings } from './job-con
 export interface JobSecretsSource {
   bmcCredentials(assetId: string): Promise<AgentBmcCredentials>;
   /** Records what an asset enrolled with `detect` turned out to speak; optional for test sources. */
-  reportBmcProtocol?(assetId: string, protocol: BmcProtocol): Promise<void>;
+  reportBmcProtocol?(assetId: string, protocol: BmcProtocol, port: number): Promise<void>;
   document(kind: 'talosconfig' | 'kubeconfig', clusterId: string): Promise<string>;
 }
 
@@ -102,7 +102,7 @@ export function createJobContextFactory(deps: JobContextDeps) {
               redfish: deps.redfish,
               detectRedfishPort: deps.detectRedfishPort,
               reportProtocol: deps.secrets.reportBmcProtocol
-                ? (protocol) => deps.secrets.reportBmcProtocol!(assetId, protocol)
+                ? (protocol, port) => deps.secrets.reportBmcProtocol!(assetId, protocol, port)
                 : undefined,
             }),
           );

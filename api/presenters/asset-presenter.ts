@@ -1,9 +1,23 @@
 import { z } from 'zod';
 import type { AssetDoc } from '../../db/asset-repository.js';
 import { ASSET_STATES } from '../../shared/asset-state.js';
-import { inventorySchema, summarizeSpecs } from '../../shared/inventory.js';
+import { BMC_DRIVER_CHOICES, type RedfishSettings } from '../../shared/bmc-endpoint.js';
+import { bmcHardwareSchema, inventorySchema, summarizeSpecs } from '../../shared/inventory.js';
 
 const dateTime = z.iso.datetime();
+
+/**
+ * An asset's Redfish settings as enrolled. The CA and the pinned fingerprint are public material,
+ * so they are shown; `tls: {}` means the system's CAs.
+ */
+const redfishView = z.strictObject({
+  tls: z.strictObject({
+    caPem: z.string().optional().describe('The operator CA the BMC certificate must chain to'),
+    fingerprintSha256: z.string().optional().describe('The pinned BMC certificate'),
+    insecure: z.boolean().optional().describe('true: any certificate is accepted'),
+  }),
+  systemId: z.string().optional().describe('The ComputerSystem id on a BMC with several'),
+});
 
 /** An asset as the API shows it (Colony's fields first). Never the BMC password. */
 export const assetSchema = z.strictObject({
@@ -17,14 +31,20 @@ export const assetSchema = z.strictObject({
     .describe('Hardware summary; null until discovery has taken inventory'),
   siteId: z.string(),
   bmc: z.strictObject({
-    driver: z.literal('ipmi'),
+    driver: z.enum(BMC_DRIVER_CHOICES).describe('detect until the agent has found what the BMC speaks'),
     address: z.string(),
     port: z.number().int(),
     username: z.string(),
     cipherSuite: z.number().int(),
+    redfish: redfishView.nullable().describe('Redfish settings (drivers redfish and detect); null when none were given'),
   }),
   labels: z.record(z.string(), z.string()),
   inventory: inventorySchema.nullable().describe('Full inventory (CPUs, memory, disks, NICs, DMI, BMC)'),
+  bmcHardware: bmcHardwareSchema
+    .nullable()
+    .describe(
+      'What the BMC itself reported at discovery (Redfish: model, serial, drives, MACs); null when it reported nothing (IPMI)',
+    ),
   clusterId: z.string().nullable(),
   workflowId: z.string().nullable().describe('The workflow currently or last acting on the asset'),
   lastError: z
@@ -52,9 +72,11 @@ export function presentAsset(asset: AssetDoc): AssetView {
       port: asset.bmc.port,
       username: asset.bmc.username,
       cipherSuite: asset.bmc.cipherSuite,
+      redfish: asset.bmc.redfish ? presentRedfish(asset.bmc.redfish) : null,
     },
     labels: asset.labels,
     inventory: asset.inventory ?? null,
+    bmcHardware: asset.bmcHardware ?? null,
     clusterId: asset.clusterId ?? null,
     workflowId: asset.workflowId ?? null,
     lastError: asset.lastError
@@ -68,5 +90,18 @@ export function presentAsset(asset: AssetDoc): AssetView {
       : null,
     createdAt: asset.createdAt.toISOString(),
     updatedAt: asset.updatedAt.toISOString(),
+  };
+}
+
+/** Copies the Redfish settings field by field: only what the view names leaves the process. */
+function presentRedfish(redfish: RedfishSettings): z.infer<typeof redfishView> {
+  const { caPem, fingerprintSha256, insecure } = redfish.tls;
+  return {
+    tls: {
+      ...(caPem !== undefined ? { caPem } : {}),
+      ...(fingerprintSha256 !== undefined ? { fingerprintSha256 } : {}),
+      ...(insecure !== undefined ? { insecure } : {}),
+    },
+    ...(redfish.systemId !== undefined ? { systemId: redfish.systemId } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { AgentJobDoc } from '../../db/agent-job-repository.js';
 import type { AssetRepository } from '../../db/asset-repository.js';
 import type { ClusterDoc, ClusterRepository } from '../../db/cluster-repository.js';
 import type { AgentBmcCredentials } from '../../shared/agent-protocol.js';
+import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { verifyFetchedKubeconfig, type TalosSecretsBundle } from '../../shared/talos/index.js';
@@ -30,7 +31,18 @@ export class AgentService {
       username: bmc.username,
       password: this.deps.secrets.open(bmc.passwordSecret, bmcPasswordContext(assetId)),
       cipherSuite: bmc.cipherSuite,
+      ...(bmc.redfish ? { redfish: bmc.redfish } : {}),
     };
+  }
+
+  /**
+   * Records what the BMC of an asset of `siteId` was found to speak, while its driver is `detect`;
+   * a protocol already known (enrolled, or recorded by an earlier report) is left as it is.
+   */
+  async recordBmcProtocol(siteId: string, assetId: string, protocol: BmcProtocol, port: number): Promise<void> {
+    const asset = await this.assetOfSite(siteId, assetId);
+    if (asset.bmc.driver !== 'detect') return;
+    await this.deps.assets.recordBmcProtocol(assetId, protocol, port);
   }
 
   /** The Talos machine config of a cluster node, for the boot server to serve to that machine only. */

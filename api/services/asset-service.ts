@@ -4,6 +4,7 @@ import type { AssetDoc, AssetRepository } from '../../db/asset-repository.js';
 import type { ClusterRepository } from '../../db/cluster-repository.js';
 import type { SiteRepository } from '../../db/site-repository.js';
 import type { AssetState } from '../../shared/asset-state.js';
+import { DEFAULT_BMC_PORT, type BmcDriverChoice, type RedfishSettings } from '../../shared/bmc-endpoint.js';
 import { ConflictError, NotFoundError, isRackpilotError } from '../../shared/errors.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { WipeMethod } from '../../shared/wipe-report.js';
@@ -16,7 +17,16 @@ import { findScoped } from '../../db/find-scoped.js';
 /** What enrolling one asset takes (validated by the route). */
 export interface NewAsset {
   siteId: string;
-  bmc: { address: string; port: number; username: string; password: string; driver: 'ipmi'; cipherSuite: number };
+  bmc: {
+    address: string;
+    /** Omitted: the driver's default port. */
+    port?: number;
+    username: string;
+    password: string;
+    driver: BmcDriverChoice;
+    cipherSuite: number;
+    redfish?: RedfishSettings;
+  };
   hostname?: string | undefined;
   labels?: Record<string, string> | undefined;
 }
@@ -57,7 +67,9 @@ export class AssetService {
     const id = newId('ast');
     const workflowId = `discovery-${id}`;
     const at = this.deps.now();
-    const { password, ...bmc } = input.bmc;
+    const { password, port, ...rest } = input.bmc;
+    // detect stores IPMI's port: the agent probes Redfish at its own port (443) and reports which answered.
+    const bmc = { ...rest, port: port ?? DEFAULT_BMC_PORT[rest.driver === 'redfish' ? 'redfish' : 'ipmi'] };
     const asset: AssetDoc = {
       _id: id,
       orgId,

@@ -1,9 +1,10 @@
 // `npm run setup` (also run before `npm start` and `npm test`): installs what the project needs
-// outside node_modules — Debian packages and the Go-built dev servers — idempotently, cached
+// outside node_modules — Debian packages, the Python tools and the Go-built dev servers — idempotently, cached
 // under ~/.cache/rackpilot so a second run costs nothing.
 import { findServerBinary } from '../devservices/find-binary.js';
 import { buildFerretDb, buildTemporal } from '../devservices/go-build.js';
 import { ensureTalosValidator } from '../talos-validator/build.js';
+import { ensurePythonTools } from './python-tools.js';
 import { ensureSystemPackages } from './system-packages.js';
 import { ensureVmLabPrerequisites } from './vm-lab-prerequisites.js';
 
@@ -11,6 +12,8 @@ const say = (line: string) => console.log(`[setup] ${line}`);
 
 async function main(): Promise<void> {
   ensureSystemPackages(say);
+  // Required: the lab's Redfish BMCs are sushy-tools (a failed pip install stops setup with its output).
+  ensurePythonTools(say);
   // Before the Go builds start: apt and the image build would compete with them for the 2 cores.
   const vmLab = await ensureVmLabPrerequisites(say);
   if (vmLab) say(`VM lab tier unavailable (its tests skip): ${vmLab}`);

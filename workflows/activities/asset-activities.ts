@@ -3,7 +3,8 @@ import type { AssetDoc, AssetRepository } from '../../db/asset-repository.js';
 import type { AssetTransition } from '../../shared/asset-state.js';
 import { isRackpilotError } from '../../shared/errors.js';
 import { FailureTypes } from '../../shared/failure-types.js';
-import { summarizeSpecs, type Inventory } from '../../shared/inventory.js';
+import { summarizeSpecs, type BmcHardware, type Inventory } from '../../shared/inventory.js';
+import { compareMachineIdentity, describeIdentityMismatch } from '../../shared/machine-identity.js';
 import type { WipeReport, WipeTarget } from '../../shared/wipe-report.js';
 
 /** What a workflow needs to know about an asset (references only; no credentials). */
@@ -54,13 +55,38 @@ export function createAssetActivities(deps: { assets: AssetRepository; now?: () 
       await guard(() => deps.assets.transition(assetId, transition, { workflowId, unset }));
     },
 
-    /** Stores the inventory and its Colony `specs` summary, and makes the asset available. */
-    async completeDiscovery(assetId: string, workflowId: string, inventory: Inventory): Promise<void> {
+    /**
+     * Stores the inventory, its Colony `specs` summary and what the BMC reported of the hardware,
+     * and makes the asset available. Throws the non-retryable `AssetIdentityMismatch`, recording
+     * nothing, when the BMC's serial or MACs contradict the booted machine's: its disks are not
+     * this asset's.
+     */
+    async completeDiscovery(
+      assetId: string,
+      workflowId: string,
+      inventory: Inventory,
+      bmcHardware?: BmcHardware,
+    ): Promise<void> {
+      const mismatches = compareMachineIdentity(bmcHardware, inventory);
+      if (mismatches.length > 0) {
+        throw ApplicationFailure.create({
+          type: FailureTypes.AssetIdentityMismatch,
+          message: describeIdentityMismatch(mismatches),
+          details: [{ mismatches }],
+          nonRetryable: true,
+        });
+      }
       await guard(() =>
         deps.assets.transition(assetId, 'finishDiscovery', {
           workflowId,
-          set: { inventory, specs: summarizeSpecs(inventory), macs: inventory.nics.map((n) => n.mac) },
-          unset: ['lastError'],
+          set: {
+            inventory,
+            specs: summarizeSpecs(inventory),
+            macs: inventory.nics.map((n) => n.mac),
+            ...(bmcHardware ? { bmcHardware } : {}),
+          },
+          // A rediscovery through a BMC that reports nothing must not keep an older report.
+          unset: bmcHardware ? ['lastError'] : ['lastError', 'bmcHardware'],
         }),
       );
     },

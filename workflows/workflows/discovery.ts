@@ -34,7 +34,8 @@ const STEPS = [
 
 /**
  * Discovers a server enrolled by its BMC: boots it once into the utility OS over PXE, takes its
- * hardware inventory over SSH, powers it off, and makes it `available`.
+ * hardware inventory over SSH, checks it is the machine its BMC reports (Redfish: serial, MACs),
+ * powers it off, and makes it `available`.
  */
 export async function discovery(input: DiscoveryInput): Promise<DiscoveryResult> {
   const { assetId } = input;
@@ -47,7 +48,7 @@ export async function discovery(input: DiscoveryInput): Promise<DiscoveryResult>
   const asset = await claimAsset(runbook, assetId, 'startDiscovery', workflowId);
   const site = asset.siteId;
   try {
-    await pxeBoot(runbook, agent, boot, asset, 'Plan utility-OS boot', { kind: 'utility' });
+    const bmc = await pxeBoot(runbook, agent, boot, asset, 'Plan utility-OS boot', { kind: 'utility' });
     const utility = await runbook.step('Wait for utility OS', () =>
       boot.waitFor('utility-ready', timings.bootTimeout, 'The utility OS answering over SSH'),
     );
@@ -55,7 +56,9 @@ export async function discovery(input: DiscoveryInput): Promise<DiscoveryResult>
       agent.run(site, 'ssh.inventory', { assetId, address: utility.address ?? '' }),
     );
     await runbook.step('Power off after inventory', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
-    await runbook.step('Record inventory', () => assetActivities.completeDiscovery(assetId, workflowId, inventory));
+    await runbook.step('Record inventory', () =>
+      assetActivities.completeDiscovery(assetId, workflowId, inventory, bmc.hardware),
+    );
     await runbook.end('completed');
     return { assetId, specs: summarizeSpecs(inventory), disks: inventory.disks.length, nics: inventory.nics.length };
   } catch (err) {

@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { AssetTransition } from '../../shared/asset-state.js';
-import type { JobPayload } from '../../shared/jobs.js';
+import type { JobPayload, JobWorkflowResult } from '../../shared/jobs.js';
 import type { AssetFacts } from '../activities/asset-activities.js';
 import type { Agent } from './agent-steps.js';
 import { assetActivities } from './asset-steps.js';
@@ -40,9 +40,9 @@ export async function pxeBoot(
   asset: AssetFacts,
   planStep: string,
   plan: BootPlan,
-): Promise<void> {
+): Promise<JobWorkflowResult<'bmc.status'>> {
   const { assetId, siteId: site } = asset;
-  await runbook.step('Check BMC credentials', () => agent.run(site, 'bmc.status', { assetId }));
+  const status = await runbook.step('Check BMC credentials', () => agent.run(site, 'bmc.status', { assetId }));
   await runbook.step('Power off', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
   await runbook.step(planStep, () => agent.run(site, 'boot.prepare', { assetId, macs: asset.macs, plan }));
   await runbook.step('Set one-time PXE boot', () =>
@@ -50,4 +50,5 @@ export async function pxeBoot(
   );
   boot.reset();
   await runbook.step('Power on', () => agent.run(site, 'bmc.power', { assetId, action: 'on' }));
+  return status;
 }

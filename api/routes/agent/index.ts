@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   agentBmcCredentialsSchema,
+  agentBmcProtocolRequestSchema,
   agentEventRequestSchema,
   claimedJobSchema,
   jobClaimRequestSchema,
@@ -167,6 +168,27 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
     },
     async (ctx, { params }) =>
       reply(200, await container.services.agent.bmcCredentials(siteOf(authOf(ctx)), params.id)),
+  );
+
+  route(
+    {
+      method: 'put',
+      path: '/api/v1/agent/assets/:id/bmc/protocol',
+      operationId: 'putAgentBmcProtocol',
+      summary: 'Record the protocol the agent found the BMC of a `detect` asset to speak',
+      description:
+        'Only an asset enrolled with driver `detect` changes (its `bmc.driver` and `bmc.port`, and an `asset.bmc_detected` event); for one whose protocol is already known this is a no-op. 409 ASSET_EXISTS: another asset is enrolled at that address and port.',
+      tags,
+      roles: agentOnly,
+      request: { params: assetParams, body: agentBmcProtocolRequestSchema },
+      audit: { action: 'asset.record_bmc_protocol', targetType: 'asset' },
+      responses: { 204: { description: 'Recorded (or already known: nothing changed)' } },
+      errors: [404, 409],
+    },
+    async (ctx, { params, body }) => {
+      await container.services.agent.recordBmcProtocol(siteOf(authOf(ctx)), params.id, body.protocol, body.port);
+      return reply(204, undefined);
+    },
   );
 
   route(

@@ -42,7 +42,7 @@ describe('BMC job handlers against ipmi_sim', () => {
   });
 
   it('bmc.status checks the credentials and reads the power state', async () => {
-    expect(await harness.run('bmc.status', { assetId: 'asset-1' })).toEqual({ result: { powerState: 'on' }, logs: [] });
+    expect(await harness.run('bmc.status', { assetId: 'asset-1' })).toEqual({ result: { powerState: 'on', protocol: 'ipmi' }, logs: [] });
   });
 
   it('bmc.bootdev sets PXE for the next boot with EFI, and the next power cycle boots from it', async () => {

@@ -99,7 +99,7 @@ describe('assets', () => {
   it('names every invalid field, and refuses a site of another organization', async () => {
     const bad = await api.request('POST', '/api/v1/assets', {
       key: org.adminKey,
-      body: { siteId: 'x', bmc: { address: 'not an address', port: 70000, username: '', driver: 'redfish' }, foo: 1 },
+      body: { siteId: 'x', bmc: { address: 'not an address', port: 70000, username: '', driver: 'idrac' }, foo: 1 },
     });
     expect(bad.status).toBe(400);
     expect(bad.body.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([

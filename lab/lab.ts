@@ -1,13 +1,13 @@
 /**
- * The simulated datacenter (`rackpilot lab`): N virtual servers, each with a real IPMI endpoint on
- * its own loopback address, booting from the agent's boot server, plus the loopback subnet the
+ * The simulated datacenter (`rackpilot lab`): N virtual servers, each with a real BMC (IPMI, or
+ * Redfish for the machines asked) on its own loopback address, booting from the agent's boot server, plus the loopback subnet the
  * lab's clusters use. Everything listens on loopback; nothing connects anywhere else.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { defaultServerSpec, type VirtualServerFaults } from './machine/machine-spec.js';
-import { startVirtualServer, type VirtualServer } from './machine/virtual-server.js';
+import { startVirtualServer, type VirtualBmc, type VirtualServer } from './machine/virtual-server.js';
 import { assertLoopbackUrl } from './machine/utility-boot.js';
 
 /** The loopback subnet cluster node IPs come from. */
@@ -28,16 +28,29 @@ export interface LabOptions {
   delays?: { post?: number; boot?: number; install?: number };
   /** Faults by machine name (`lab-02`) or 0-based index. */
   faults?: Record<string, VirtualServerFaults>;
+  /** Machines (names or 0-based indexes, or `all`) whose BMC speaks Redfish instead of IPMI. */
+  redfish?: readonly (string | number)[] | 'all';
   /** Absolute directory for disks and BMC state; a fresh temp dir (removed on stop) by default. */
   dir?: string;
   /** Size of each disk file (sparse); default 64 MiB. */
   diskSizeBytes?: number;
 }
 
+type WithoutPid<T> = T extends unknown ? Omit<T, 'pid'> : never;
+/** How an operator reaches one lab BMC: IPMI (cipher suite 3) or Redfish (pin its fingerprint). */
+export type LabBmcInfo = WithoutPid<VirtualBmc>;
+export type LabIpmiBmc = Extract<LabBmcInfo, { protocol: 'ipmi' }>;
+
+/** The BMC as IPMI; thrown for a Redfish one (callers that drive ipmitool). */
+export function ipmiBmcOf(server: Pick<LabServerInfo, 'name' | 'bmc'>): LabIpmiBmc {
+  if (server.bmc.protocol !== 'ipmi') throw new Error(`${server.name}'s BMC speaks ${server.bmc.protocol}, not IPMI`);
+  return server.bmc;
+}
+
 /** What an operator enrols for one server (with the wrong password when that fault is set). */
 export interface LabServerInfo {
   name: string;
-  bmc: { address: string; port: number; username: string; password: string; cipherSuite: 3 };
+  bmc: LabBmcInfo;
   macs: string[];
   disks: { name: string; serial: string; wwn: string | null; sizeBytes: number; model: string }[];
 }
@@ -80,6 +93,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'rackpilot-lab-')));
   const faultsOf = (index: number, name: string): VirtualServerFaults =>
     options.faults?.[name] ?? options.faults?.[String(index)] ?? {};
+  const speaksRedfish = (index: number, name: string): boolean =>
+    options.redfish === 'all' || (options.redfish ?? []).some((m) => m === index || m === name || m === String(index));
 
   const started = await Promise.allSettled(
     Array.from({ length: options.machines }, (_, index) => {
@@ -90,6 +105,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         spec,
         dir: join(dir, spec.name),
         faults,
+        bmcProtocol: speaksRedfish(index, name) ? 'redfish' : 'ipmi',
         network: { bootServerUrl: options.bootServerUrl, dhcp: options.dhcp, tftp: options.tftp },
         delays: { postMs: options.delays?.post, bootMs: options.delays?.boot, installMs: options.delays?.install },
       });
@@ -111,13 +127,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     dir,
     servers: servers.map((server, index) => ({
       name: server.spec.name,
-      bmc: {
-        address: server.bmc.address,
-        port: server.bmc.port,
-        username: server.bmc.username,
-        password: faultsOf(index, server.spec.name).wrongPassword ? `${server.bmc.password}-x` : server.bmc.password,
-        cipherSuite: 3,
-      },
+      bmc: enrolledBmc(server.bmc, faultsOf(index, server.spec.name).wrongPassword === true),
       macs: server.spec.nics.map((n) => n.mac),
       disks: server.spec.disks.map(({ name, serial, wwn, sizeBytes, model }) => ({
         name,
@@ -140,4 +150,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         await removeDir();
       })()),
   };
+}
+
+/** What an operator is given for a BMC: no PID, and a wrong password when that fault is set. */
+function enrolledBmc(bmc: VirtualBmc, wrongPassword: boolean): LabBmcInfo {
+  const { pid: _pid, ...info } = bmc;
+  return { ...info, password: wrongPassword ? `${bmc.password}-x` : bmc.password };
 }

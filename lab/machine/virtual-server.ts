@@ -1,12 +1,15 @@
 /**
- * One simulated server: its disks (sparse files), a real `ipmi_sim` BMC reached on the server's
- * own loopback address, and a power state machine driven by that BMC's chassis control. Power on
- * boots (POST, then PXE or disk per the BMC's boot device); power off stops whatever ran.
+ * One simulated server: its disks (sparse files), a real BMC reached on the server's own loopback
+ * address — `ipmi_sim` (IPMI over LAN) or `sushy-emulator` (Redfish over HTTPS) — and a power
+ * state machine driven by that BMC. Power on boots (POST, then PXE or disk per the BMC's boot
+ * device); power off stops whatever ran.
  */
 import { mkdir, open } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { startIpmiSim, type IpmiSim, type SimChassisState } from '../bmc/ipmi-sim.js';
-import type { ChassisEvent } from '../bmc/sim-events.js';
+import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
+import { startIpmiSim, type SimBootDevice } from '../bmc/ipmi-sim.js';
+import { startRedfishBmc, type RedfishBootDevice, type RedfishSystemState } from '../bmc/redfish-bmc.js';
+import { labSystemUuid } from '../bmc/sushy-files.js';
 import type { TalosNode } from '../talos-node/talos-node.js';
 import { startBmcRelay, type BmcRelay } from './bmc-relay.js';
 import { MachineRuntime, type BootContext, type MachineEvent, type MachinePhase } from './boot-sequence.js';
@@ -20,19 +23,54 @@ export interface VirtualServerOptions extends Omit<BootContext, 'faults' | 'disk
   dir: string;
   delays?: Partial<BootContext['delays']>;
   faults?: VirtualServerFaults;
-  /** UDP port of the BMC on its address; 623 when free, else a free one. */
+  /** What the BMC speaks; default IPMI. */
+  bmcProtocol?: BmcProtocol;
+  /** Port of the BMC on its address (IPMI: UDP, 623; Redfish: TCP, 443), when free; else a free one. */
   bmcPort?: number;
 }
 
-/** How to reach a server's BMC (the real credentials). */
-export interface VirtualBmc {
-  address: string;
-  port: number;
-  username: string;
-  password: string;
-  cipherSuite: 3;
-  /** PID of the ipmi_sim behind it. */
-  pid: number;
+/** How to reach a server's BMC (the real credentials), as an operator enrols it. */
+export type VirtualBmc =
+  | {
+      protocol: 'ipmi';
+      address: string;
+      port: number;
+      username: string;
+      password: string;
+      cipherSuite: 3;
+      /** PID of the ipmi_sim behind it. */
+      pid: number;
+    }
+  | {
+      protocol: 'redfish';
+      address: string;
+      port: number;
+      username: string;
+      password: string;
+      /** SHA-256 fingerprint of the BMC's self-signed certificate: what the operator pins. */
+      fingerprintSha256: string;
+      /** The ComputerSystem id of this server. */
+      systemId: string;
+      /** PID of the sushy-emulator behind it. */
+      pid: number;
+    };
+
+/** The server's power as its BMC holds it, whichever protocol it speaks. */
+export interface ServerPowerState {
+  power: 'on' | 'off';
+  /** Boots since start (power on, cycle, reset while on). */
+  boots: number;
+  /** Device the last boot used, or null before the first boot. */
+  lastBootDevice: SimBootDevice | null;
+}
+
+/** One running BMC as the server sees it: power changes come in through `onBoot`/`onOff` given at start. */
+interface ServerBmc {
+  bmc: VirtualBmc;
+  power(): ServerPowerState;
+  /** Applies the server's `bmcDropRate` fault (Redfish: any rate of 1 freezes the BMC; TCP has no lost packets). */
+  applyDropRate(): void;
+  stop(): Promise<void>;
 }
 
 /** A running virtual server. */
@@ -46,8 +84,8 @@ export interface VirtualServer {
   readonly talos: TalosNode | undefined;
   readonly lastError: string | undefined;
   readonly history: readonly MachineEvent[];
-  /** The chassis as the BMC holds it. */
-  chassis(): SimChassisState;
+  /** The power and boots as the BMC holds them. */
+  chassis(): ServerPowerState;
   /** The file standing for `/dev/<name>`. */
   diskFile(name: string): string;
   /** Changes faults of the running server (BMC drops and never-boots take effect at once). */
@@ -82,59 +120,37 @@ export async function startVirtualServer(options: VirtualServerOptions): Promise
     delays: { postMs: 0, bootMs: 0, installMs: 0, ...options.delays },
   });
 
-  // Chassis events are handled one at a time, in order; a boot runs in the background until the next one.
+  // Power changes are handled one at a time, in order; a boot runs in the background until the next one.
   let queue = Promise.resolve();
   let booting: { abort: AbortController; done: Promise<void> } | undefined;
-  let seenBoots = 0;
   const halt = async (): Promise<void> => {
     booting?.abort.abort();
     await booting?.done;
     booting = undefined;
     await runtime.shutdown();
   };
-  const onChassis = (event: ChassisEvent, state: SimChassisState): void => {
-    queue = queue.then(async () => {
-      if (event.type === 'power' && !event.on) return halt();
-      // A boot happened (power on, cycle, reset while on): ipmi_sim counts them and says what device it used.
-      if ((event.type !== 'power' && event.type !== 'reset') || state.boots === seenBoots) return;
-      seenBoots = state.boots;
-      await halt();
-      const abort = new AbortController();
-      booting = { abort, done: runtime.boot(state.lastBootDevice, abort.signal) };
-    });
+  const handlers: PowerHandlers = {
+    onBoot: (device) => {
+      queue = queue.then(async () => {
+        await halt();
+        const abort = new AbortController();
+        booting = { abort, done: runtime.boot(device, abort.signal) };
+      });
+    },
+    onOff: () => {
+      queue = queue.then(halt);
+    },
   };
-
-  const sim: IpmiSim = await startIpmiSim({
-    username: spec.bmcUsername,
-    password: spec.bmcPassword,
-    stateDir: join(options.dir, 'bmc'),
-    name: spec.name,
-    onChassis,
-  });
-  let relay: BmcRelay;
-  try {
-    relay = await startBmcRelay({
-      address: spec.bmcAddress,
-      port: options.bmcPort,
-      targetPort: sim.port,
-      dropRate: () => faults.bmcDropRate ?? 0,
-    });
-  } catch (err) {
-    await sim.stop();
-    throw err;
-  }
+  const started =
+    options.bmcProtocol === 'redfish'
+      ? await startRedfishServerBmc(options, () => faults, handlers)
+      : await startIpmiServerBmc(options, () => faults, handlers);
+  started.applyDropRate();
 
   let stopped: Promise<void> | undefined;
   return {
     spec,
-    bmc: {
-      address: relay.address,
-      port: relay.port,
-      username: spec.bmcUsername,
-      password: spec.bmcPassword,
-      cipherSuite: 3,
-      pid: sim.pid,
-    },
+    bmc: started.bmc,
     get phase() {
       return runtime.phase;
     },
@@ -148,13 +164,14 @@ export async function startVirtualServer(options: VirtualServerOptions): Promise
       return runtime.lastError;
     },
     history: runtime.history,
-    chassis: () => sim.state(),
+    chassis: () => started.power(),
     diskFile: (name) => {
       if (!spec.disks.some((d) => d.name === name)) throw new Error(`${spec.name} has no disk ${name}`);
       return join(diskDir, `${name}.img`);
     },
     setFaults: (changes) => {
       faults = { ...faults, ...changes };
+      started.applyDropRate();
     },
     waitForPhase: (phase, timeoutMs = 30_000) =>
       new Promise<void>((resolve, reject) => {
@@ -173,10 +190,117 @@ export async function startVirtualServer(options: VirtualServerOptions): Promise
       }),
     stop: () =>
       (stopped ??= (async () => {
-        await relay.close();
-        await sim.stop();
+        await started.stop();
         await queue;
         await halt();
       })()),
+  };
+}
+
+interface PowerHandlers {
+  /** A boot happened (power on, cycle, reset while on), from `device`. */
+  onBoot(device: SimBootDevice | null): void;
+  onOff(): void;
+}
+
+/** `ipmi_sim` behind a UDP relay on the server's BMC address (the relay drops packets on request). */
+async function startIpmiServerBmc(
+  options: VirtualServerOptions,
+  faults: () => VirtualServerFaults,
+  handlers: PowerHandlers,
+): Promise<ServerBmc> {
+  const { spec } = options;
+  // ipmi_sim counts boots and says what device each used; a boot is a count it has not reported yet.
+  let seenBoots = 0;
+  const sim = await startIpmiSim({
+    username: spec.bmcUsername,
+    password: spec.bmcPassword,
+    stateDir: join(options.dir, 'bmc'),
+    name: spec.name,
+    onChassis: (event, state) => {
+      if (event.type === 'power' && !event.on) return handlers.onOff();
+      if ((event.type !== 'power' && event.type !== 'reset') || state.boots === seenBoots) return;
+      seenBoots = state.boots;
+      handlers.onBoot(state.lastBootDevice);
+    },
+  });
+  let relay: BmcRelay;
+  try {
+    relay = await startBmcRelay({
+      address: spec.bmcAddress,
+      port: options.bmcPort,
+      targetPort: sim.port,
+      dropRate: () => faults().bmcDropRate ?? 0,
+    });
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
+  return {
+    bmc: {
+      protocol: 'ipmi',
+      address: relay.address,
+      port: relay.port,
+      username: spec.bmcUsername,
+      password: spec.bmcPassword,
+      cipherSuite: 3,
+      pid: sim.pid,
+    },
+    power: () => {
+      const { power, boots, lastBootDevice } = sim.state();
+      return { power, boots, lastBootDevice };
+    },
+    applyDropRate: () => undefined, // the relay asks on every packet
+    stop: async () => {
+      await relay.close();
+      await sim.stop();
+    },
+  };
+}
+
+/** The lab's boot device for what a Redfish system booted from. */
+const SIM_DEVICE_OF: Record<RedfishBootDevice, SimBootDevice> = { pxe: 'pxe', disk: 'disk', cd: 'cdrom', other: 'bios' };
+
+/** `sushy-emulator` serving the server's one ComputerSystem over HTTPS on its BMC address. */
+async function startRedfishServerBmc(
+  options: VirtualServerOptions,
+  faults: () => VirtualServerFaults,
+  handlers: PowerHandlers,
+): Promise<ServerBmc> {
+  const { spec } = options;
+  const bmc = await startRedfishBmc({
+    address: spec.bmcAddress,
+    port: options.bmcPort,
+    username: spec.bmcUsername,
+    password: spec.bmcPassword,
+    stateDir: join(options.dir, 'bmc'),
+    system: {
+      uuid: labSystemUuid(spec.name, spec.dmi.serial),
+      name: spec.name,
+      macs: spec.nics.map((n) => n.mac.toLowerCase()),
+      disks: spec.disks,
+    },
+    // Every applied power-on is a boot (a ForceRestart shows as Off, then On).
+    onPower: (event) => (event.on ? handlers.onBoot(SIM_DEVICE_OF[event.bootDevice]) : handlers.onOff()),
+  });
+  const power = (state: RedfishSystemState): ServerPowerState => ({
+    power: state.power,
+    boots: state.boots,
+    lastBootDevice: state.lastBootDevice === null ? null : SIM_DEVICE_OF[state.lastBootDevice],
+  });
+  return {
+    bmc: {
+      protocol: 'redfish',
+      address: bmc.address,
+      port: bmc.port,
+      username: bmc.username,
+      password: bmc.password,
+      fingerprintSha256: bmc.fingerprintSha256,
+      systemId: bmc.systemId,
+      pid: bmc.pid,
+    },
+    power: () => power(bmc.state()),
+    applyDropRate: () => bmc.setReachable((faults().bmcDropRate ?? 0) < 1),
+    stop: () => bmc.stop(),
   };
 }

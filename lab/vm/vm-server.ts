@@ -35,7 +35,7 @@ export interface VmServerOptions {
 /** A running VM server. */
 export interface VmServer {
   readonly machine: VmMachineSpec;
-  readonly bmc: { address: string; port: number; username: string; password: string; cipherSuite: 3 };
+  readonly bmc: { protocol: 'ipmi'; address: string; port: number; username: string; password: string; cipherSuite: 3 };
   /** Image file per disk name. */
   readonly diskFiles: Readonly<Record<string, string>>;
   readonly consoleLog: string;
@@ -171,6 +171,7 @@ export async function startVmServer(options: VmServerOptions): Promise<VmServer>
   return {
     machine,
     bmc: {
+      protocol: 'ipmi',
       address: relay.address,
       port: relay.port,
       username: machine.bmc.username,

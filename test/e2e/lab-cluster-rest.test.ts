@@ -19,15 +19,17 @@ async function allZero(file: string, start: number, length: number): Promise<boo
   return true;
 }
 
-// Issue 9's acceptance, through the REST API only: site → agent → BMCs → discovery → a 3-node
-// Talos cluster (1 control plane, 2 workers) → kubectl with the downloaded kubeconfig → delete →
-// every disk of every node really zeroed, per-disk reports stored, assets available again.
-describe('a 3-node Talos cluster on the simulated datacenter, through the REST API', () => {
+// Issues 9 and 15's acceptance, through the REST API only: site → agent → a rack of mixed BMCs
+// (lab-01 IPMI; lab-02 Redfish, enrolled as such with its certificate pinned; lab-03 Redfish,
+// enrolled as `detect`) → discovery → a 3-node Talos cluster (1 control plane, 2 workers) →
+// kubectl with the downloaded kubeconfig → delete → every disk of every node really zeroed,
+// per-disk reports stored, assets available again.
+describe('a 3-node Talos cluster on a simulated datacenter of IPMI and Redfish BMCs, through the REST API', () => {
   let stack: RestLabStack;
   let clusterId: string;
 
   beforeAll(async () => {
-    stack = await startRestLabStack('e2e-rest', { machines: 3 });
+    stack = await startRestLabStack('e2e-rest', { machines: 3, redfish: ['lab-02', 'lab-03'], detect: ['lab-03'] });
   });
   afterAll(async () => stack?.stop());
 
@@ -35,6 +37,35 @@ describe('a 3-node Talos cluster on the simulated datacenter, through the REST A
     const site = (await stack.call('GET', `/api/v1/sites/${stack.siteId}`)).body;
     expect(site).toMatchObject({ enrolled: true, agent: { online: true } });
     await expectDiscovered(stack);
+  });
+
+  it('drives each BMC by its protocol, records what detect found, and keeps what the Redfish BMCs reported', async () => {
+    const assets = await Promise.all(
+      stack.assetIds.map(async (id) => (await stack.call('GET', `/api/v1/assets/${id}`)).body),
+    );
+    expect(assets.map((a) => [a.hostname, a.bmc.driver, a.bmc.port])).toEqual([
+      ['lab-01', 'ipmi', stack.lab.servers[0]!.bmc.port],
+      ['lab-02', 'redfish', stack.lab.servers[1]!.bmc.port],
+      ['lab-03', 'redfish', 443],
+    ]);
+    expect(assets[0].bmcHardware).toBeNull();
+    for (const [i, asset] of assets.entries()) {
+      if (i === 0) continue;
+      const info = stack.lab.servers[i]!;
+      // The BMC's own account of the machine agrees with what the booted machine reported.
+      expect(asset.bmcHardware.protocol).toBe('redfish');
+      expect(asset.bmcHardware.macs).toEqual(expect.arrayContaining([info.macs[0]!.toLowerCase()]));
+      expect(asset.bmcHardware.drives.map((d: { serial: string }) => d.serial).sort()).toEqual(
+        info.disks.map((d) => d.serial).sort(),
+      );
+      expect(asset.bmc.redfish.tls.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    }
+    const detected = await stack.api.container.repositories.events.collection
+      .find({ orgId: stack.orgId, type: 'asset.bmc_detected' })
+      .toArray();
+    expect(detected.map((e) => e.data)).toEqual([
+      expect.objectContaining({ assetId: stack.assetIds[2], protocol: 'redfish', port: 443 }),
+    ]);
   });
 
   it('creates the cluster with Colony’s body, polls the workflow to completed, and kubectl reaches /readyz', async () => {

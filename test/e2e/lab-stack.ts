@@ -58,7 +58,11 @@ export type LabStarter<L extends LabView> = (context: {
 }) => Promise<{ lab: L; agent: LabAgent }>;
 
 /** The simulated lab: the agent on loopback first, then the servers booting from it. */
-function simulatedLab(options: { machines: number; faults?: LabOptions['faults'] }): LabStarter<Lab> {
+function simulatedLab(options: {
+  machines: number;
+  faults?: LabOptions['faults'];
+  redfish?: LabOptions['redfish'];
+}): LabStarter<Lab> {
   return async ({ apiUrl, enrollmentToken, dir, stops }) => {
     const agent = await startLabAgent({ apiUrl, enrollmentToken, dir });
     stops.push(() => agent.stop());
@@ -67,6 +71,7 @@ function simulatedLab(options: { machines: number; faults?: LabOptions['faults']
       bootServerUrl: agent.bootServerUrl,
       delays: { post: 0, boot: 0, install: 0 },
       faults: options.faults,
+      redfish: options.redfish,
       dir: join(dir, 'lab'),
     });
     stops.push(() => lab.stop());
@@ -82,7 +87,15 @@ function simulatedLab(options: { machines: number; faults?: LabOptions['faults']
  */
 export async function startRestLabStack(
   name: string,
-  options: { machines: number; faults?: LabOptions['faults']; env?: Record<string, string> },
+  options: {
+    machines: number;
+    faults?: LabOptions['faults'];
+    /** Machines whose BMC speaks Redfish (the others IPMI). */
+    redfish?: LabOptions['redfish'];
+    /** Machines enrolled with driver `detect` rather than their own protocol. */
+    detect?: readonly string[];
+    env?: Record<string, string>;
+  },
 ): Promise<RestLabStack>;
 export async function startRestLabStack<L extends LabView>(
   name: string,
@@ -93,6 +106,8 @@ export async function startRestLabStack<L extends LabView>(
   options: {
     machines: number;
     faults?: LabOptions['faults'];
+    redfish?: LabOptions['redfish'];
+    detect?: readonly string[];
     env?: Record<string, string>;
     startLab?: LabStarter<L>;
   },
@@ -126,6 +141,7 @@ export async function startRestLabStack<L extends LabView>(
         return res.body.id as string;
       },
       site.body.id,
+      (server) => options.detect?.includes(server.name) === true,
     );
     await until(`agent of ${site.body.id} online`, 60_000, async () => {
       const res = await call('GET', `/api/v1/sites/${site.body.id}`);

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { talosArtifactNames } from '../../agent/boot/ipxe-script.js';
 import type { Container } from '../../api/container.js';
-import { startLab, type Lab, type LabOptions } from '../../lab/lab.js';
+import { startLab, type Lab, type LabBmcInfo, type LabOptions, type LabServerInfo } from '../../lab/lab.js';
 import type { NewAsset } from '../../api/services/asset-service.js';
 import type { Logger } from '../../shared/logger.js';
 import { freePort } from '../devservices/free-port.js';
@@ -138,26 +138,35 @@ export async function startLabAgent(options: {
   };
 }
 
+/**
+ * What an operator enrols for a lab BMC: IPMI with its cipher suite, or Redfish with its
+ * self-signed certificate pinned — by its protocol, or as `detect` (the agent finds out) when asked.
+ */
+export function labBmcEnrolment(bmc: LabBmcInfo, driver: 'own' | 'detect' = 'own'): NewAsset['bmc'] {
+  const { address, port, username, password } = bmc;
+  if (bmc.protocol === 'ipmi') {
+    return { driver: driver === 'detect' ? 'detect' : 'ipmi', address, port, username, password, cipherSuite: bmc.cipherSuite };
+  }
+  const redfish = { tls: { fingerprintSha256: bmc.fingerprintSha256 } };
+  // Detect probes Redfish at 443 and keeps `port` for IPMI: a Redfish BMC elsewhere must be named.
+  if (driver === 'detect' && port === 443) return { driver: 'detect', address, username, password, cipherSuite: 17, redfish };
+  return { driver: 'redfish', address, port, username, password, cipherSuite: 17, redfish };
+}
+
 /** Enrols every lab BMC as an asset of `siteId` (which starts its discovery); returns the asset ids in lab order. */
 export async function enrolLabServers(
   lab: Pick<Lab, 'servers'>,
   enrol: (body: NewAsset) => Promise<string>,
   siteId: string,
+  /** Servers to enrol with driver `detect` instead of their own protocol. */
+  detect: (server: LabServerInfo) => boolean = () => false,
 ): Promise<string[]> {
   const assetIds: string[] = [];
   for (const server of lab.servers) {
-    const { bmc } = server;
     assetIds.push(
       await enrol({
         siteId,
-        bmc: {
-          driver: 'ipmi',
-          address: bmc.address,
-          port: bmc.port,
-          username: bmc.username,
-          password: bmc.password,
-          cipherSuite: bmc.cipherSuite,
-        },
+        bmc: labBmcEnrolment(server.bmc, detect(server) ? 'detect' : 'own'),
         hostname: server.name,
         labels: { lab: 'true' },
       }),

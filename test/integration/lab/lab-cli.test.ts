@@ -47,9 +47,9 @@ describe('rackpilot lab up', () => {
       child.once('exit', (code) => reject(new Error(`lab up exited early with ${String(code)}`)));
     });
     try {
-      expect(summary.servers.map((s) => [s.name, s.bmc.address, s.bmc.cipherSuite])).toEqual([
-        ['lab-01', '127.20.0.2', 3],
-        ['lab-02', '127.20.0.3', 3],
+      expect(summary.servers.map((s) => [s.name, s.bmc.address, s.bmc.protocol])).toEqual([
+        ['lab-01', '127.20.0.2', 'ipmi'],
+        ['lab-02', '127.20.0.3', 'ipmi'],
       ]);
       expect(summary.network).toMatchObject({ subnet: '127.10.0.0/24', gateway: '127.10.0.1' });
       expect(summary.network.freeIps).toContain('127.10.0.10');

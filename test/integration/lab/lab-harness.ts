@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startLab, type Lab, type LabOptions, type LabServerInfo } from '../../../lab/lab.js';
+import { ipmiBmcOf, startLab, type Lab, type LabOptions, type LabServerInfo } from '../../../lab/lab.js';
 import { startLabBootServer, type LabBootServer } from '../../../lab/machine/lab-boot-server.js';
 import { createLogger } from '../../../shared/logger.js';
 
@@ -46,10 +46,11 @@ export async function startLabHarness(
 
 /** Runs real `ipmitool -I lanplus -C 3` against a lab BMC; resolves with stdout, rejects with stderr. */
 export async function ipmitool(
-  bmc: LabServerInfo['bmc'],
+  lanBmc: LabServerInfo['bmc'],
   args: string[],
   options: { password?: string; timeoutSec?: number; retries?: number } = {},
 ): Promise<string> {
+  const bmc = ipmiBmcOf({ name: lanBmc.address, bmc: lanBmc });
   const base = ['-I', 'lanplus', '-C', String(bmc.cipherSuite), '-H', bmc.address, '-p', String(bmc.port)];
   const timing = ['-N', String(options.timeoutSec ?? 1), '-R', String(options.retries ?? 3)];
   // The password goes by environment (-E), never on the command line.

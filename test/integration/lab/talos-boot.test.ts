@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpmitoolBmcDriver } from '../../../agent/bmc/ipmitool-driver.js';
 import { createTalosClient } from '../../../agent/talos/talos-client.js';
 import { readTalosInstall } from '../../../lab/machine/talos-install.js';
+import { ipmiBmcOf } from '../../../lab/lab.js';
 import {
   generateMachineConfigs,
   generateSecretsBundle,
@@ -70,7 +71,7 @@ afterAll(async () => {
 });
 
 const driverFor = (index: number): IpmitoolBmcDriver => {
-  const { bmc } = h.lab.servers[index]!;
+  const bmc = ipmiBmcOf(h.lab.servers[index]!);
   return new IpmitoolBmcDriver(
     { host: bmc.address, port: bmc.port, username: bmc.username, password: bmc.password, cipherSuite: bmc.cipherSuite },
     { powerPoll: { timeoutMs: 5_000, intervalMs: 200 } },

@@ -1,6 +1,7 @@
 /**
- * `rackpilot lab up --machines 5 [--fast] [--json] [--boot-server URL] [--fault lab-02:never-boots]`:
- * starts a lab and prints what to enrol (BMC addresses and credentials) and the subnet, gateway
+ * `rackpilot lab up --machines 5 [--fast] [--json] [--boot-server URL] [--fault lab-02:never-boots]
+ * [--redfish lab-02,lab-03 | --redfish all]`: starts a lab and prints what to enrol (BMC protocol,
+ * addresses and credentials, the Redfish certificates' fingerprints) and the subnet, gateway
  * and free IPs for clusters; runs until Ctrl-C. Without `--boot-server`, it also starts the agent's
  * boot services on loopback and gives every machine a utility-OS boot plan, so a machine powered
  * on with boot device PXE boots the utility OS and its hello is printed.
@@ -17,6 +18,7 @@ import { startLabBootServer, type LabBootServer } from './machine/lab-boot-serve
 import { FAULT_SYNTAX, parseFaults } from './machine/fault-options.js';
 
 const USAGE = `usage: lab up [--machines N] [--fast] [--json] [--boot-server URL] [--fault ${FAULT_SYNTAX}]...
+              [--redfish all|NAME,...]   (those machines' BMCs speak Redfish over HTTPS, the rest IPMI)
        lab up --vm [--machines N] [--json]   (QEMU machines in a lab network namespace; root)`;
 
 function summary(lab: Lab, boot: LabBootServer | undefined, bootServerUrl: string): Record<string, unknown> {
@@ -32,10 +34,11 @@ function summary(lab: Lab, boot: LabBootServer | undefined, bootServerUrl: strin
 
 function printText(info: ReturnType<typeof summary>, lab: Lab): void {
   const lines = [`Rackpilot lab: ${lab.servers.length} servers (boot server ${String(info.bootServerUrl)})`, ''];
-  lines.push('BMCs to enrol (IPMI lanplus, cipher suite 3):');
+  lines.push('BMCs to enrol (IPMI: lanplus, cipher suite 3; Redfish: pin the certificate fingerprint):');
   for (const s of lab.servers) {
+    const how = s.bmc.protocol === 'ipmi' ? 'ipmi   ' : `redfish fingerprint ${s.bmc.fingerprintSha256}`;
     lines.push(
-      `  ${s.name}  ${s.bmc.address}:${s.bmc.port}  user ${s.bmc.username}  password ${s.bmc.password}  mac ${s.macs[0] ?? ''}`,
+      `  ${s.name}  ${how}  ${s.bmc.address}:${s.bmc.port}  user ${s.bmc.username}  password ${s.bmc.password}  mac ${s.macs[0] ?? ''}`,
     );
   }
   lines.push('', `Cluster network: subnet ${lab.network.subnet}, gateway ${lab.network.gateway}`);
@@ -55,6 +58,7 @@ async function up(argv: string[]): Promise<void> {
       'boot-server': { type: 'string' },
       fault: { type: 'string', multiple: true, default: [] },
       vm: { type: 'boolean', default: false },
+      redfish: { type: 'string' },
     },
   });
   if (values.vm)
@@ -94,6 +98,7 @@ async function up(argv: string[]): Promise<void> {
       tftp: boot?.tftp,
       delays,
       faults,
+      redfish: values.redfish === 'all' ? 'all' : values.redfish?.split(',').filter((m) => m !== ''),
       dir: join(dir, 'machines'),
     });
     for (const server of lab.servers) {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isDuplicateKeyError } from './duplicate-key.js';
 import type { Collection, Db } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import type { JobFailure, JobKind, JobState } from '../shared/jobs.js';
@@ -129,7 +130,7 @@ export class AgentJobRepository {
     }
     if (inserted.status === 'rejected') {
       const err: unknown = inserted.reason;
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       const existing = (await this.jobs.findOne({ _id })) ?? (await this.history.findOne({ _id }));
       if (!existing) throw err;
       // The same attempt again (an activity re-run after a crash): still queued means the first
@@ -301,10 +302,7 @@ async function ignoreDuplicate(write: Promise<unknown>): Promise<void> {
   try {
     await write;
   } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
+    if (!isDuplicateKeyError(err)) throw err;
   }
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}

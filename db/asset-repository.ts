@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
+import { isDuplicateKeyError } from './duplicate-key.js';
 import { EventRepository, emitSafely, type EventSink } from './event-repository.js';
 import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
@@ -246,7 +247,7 @@ export class AssetRepository {
         { returnDocument: 'after' },
       );
     } catch (err) {
-      if ((err as { code?: unknown }).code !== 11000) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       // Its Redfish port is another asset's: the same BMC enrolled twice, once by each protocol.
       throw new ConflictError(
         `Another asset is enrolled with this BMC at port ${port}; asset ${assetId} keeps driver detect`,

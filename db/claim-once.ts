@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from './duplicate-key.js';
 
 /** A claim document: its `_id` names the thing claimed; the unique `_id` index makes one writer win. */
 export interface ClaimDoc {
@@ -28,7 +29,7 @@ export async function claimOnce(
     await claims.insertOne({ _id: key, owner, ...(intent ? { intent } : {}), at: now() });
     return true;
   } catch (err) {
-    if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000) return false;
+    if (isDuplicateKeyError(err)) return false;
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from './duplicate-key.js';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import type { EventType, PING_EVENT_TYPE } from '../shared/events.js';
 
@@ -189,7 +190,7 @@ export class WebhookDeliveryRepository {
       );
     } catch (err) {
       // The upsert of a cursor already past `position` collides with it: nothing to do.
-      if ((err as { code?: unknown }).code !== 11000) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
     }
   }
 }

@@ -123,4 +123,57 @@ describe('the agent endpoints', () => {
     const bad = await api.request('POST', '/api/v1/agent/events', { key: agentKey, body: { type: 'utility-ready' } });
     expect(bad.status).toBe(400);
   });
+
+  it('records what a detect asset’s BMC answered once, leaves a known protocol alone, and refuses a port another asset holds', async () => {
+    const assets = api.container.repositories.assets;
+    const agent = new AgentApiClient({ baseUrl: api.url, attempts: 1 });
+    agent.setApiKey(agentKey);
+    const detect = buildAsset({ orgId: 'org_x', siteId: 'site_test' });
+    detect.bmc = { ...detect.bmc, driver: 'detect', port: 623 };
+    const known = buildAsset({ orgId: 'org_x', siteId: 'site_test' });
+    await assets.insert(detect);
+    await assets.insert(known);
+
+    await agent.reportBmcProtocol(detect._id, 'redfish', 443);
+    expect((await assets.get(detect._id)).bmc).toMatchObject({ driver: 'redfish', port: 443 });
+    // A second report (a job re-run after an agent restart) changes nothing, and emits nothing more.
+    await agent.reportBmcProtocol(detect._id, 'ipmi', 623);
+    expect((await assets.get(detect._id)).bmc).toMatchObject({ driver: 'redfish', port: 443 });
+    const events = await api.container.repositories.events.collection
+      .find({ type: 'asset.bmc_detected', 'data.assetId': detect._id })
+      .toArray();
+    expect(events.map((e) => e.data)).toEqual([
+      { assetId: detect._id, siteId: 'site_test', protocol: 'redfish', port: 443 },
+    ]);
+    // An asset enrolled as ipmi stays ipmi whatever an agent says.
+    await agent.reportBmcProtocol(known._id, 'redfish', 443);
+    expect((await assets.get(known._id)).bmc).toMatchObject({ driver: 'ipmi', port: 623 });
+
+    // The same BMC enrolled twice (once as ipmi at 443 here): the detect asset keeps detect, with a clear 409.
+    const twin = buildAsset({ orgId: 'org_x', siteId: 'site_test' });
+    twin.bmc = { ...twin.bmc, driver: 'detect' };
+    const holder = buildAsset({ orgId: 'org_x', siteId: 'site_test' });
+    holder.bmc = { ...holder.bmc, address: twin.bmc.address, port: 443 };
+    await assets.insert(twin);
+    await assets.insert(holder);
+    const conflict = await api.request('PUT', `/api/v1/agent/assets/${twin._id}/bmc/protocol`, {
+      key: agentKey,
+      body: { protocol: 'redfish', port: 443 },
+    });
+    expect(conflict.status, conflict.text).toBe(409);
+    expect(conflict.body.code).toBe('ASSET_EXISTS');
+    expect((await assets.get(twin._id)).bmc.driver).toBe('detect');
+
+    const foreign = await api.request('PUT', `/api/v1/agent/assets/${detect._id}/bmc/protocol`, {
+      key: foreignKey,
+      body: { protocol: 'ipmi', port: 623 },
+    });
+    expect(foreign.status).toBe(404);
+    const bad = await api.request('PUT', `/api/v1/agent/assets/${twin._id}/bmc/protocol`, {
+      key: agentKey,
+      body: { protocol: 'snmp', port: 0 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['port', 'protocol']);
+  });
 });

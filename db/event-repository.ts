@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isDuplicateKeyError } from './duplicate-key.js';
 import type { Collection, Db } from 'mongodb';
 import type { EventType, LifecycleEvent, NewEvent } from '../shared/events.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -153,7 +154,7 @@ export class EventRepository implements EventSink {
         return;
       } catch (err) {
         // A duplicate `key` is the same fact emitted twice (e.g. a retried activity): already recorded.
-        if ((err as { code?: unknown }).code === 11000) return;
+        if (isDuplicateKeyError(err)) return;
         const pause = EMIT_RETRY_PAUSES_MS[attempt];
         if (pause === undefined) {
           this.warn(err, `could not record a lifecycle event (${event.type}) in ${attempt + 1} attempts`);

@@ -20,11 +20,6 @@ export async function pingDatabase(db: Database, timeoutMs: number): Promise<voi
   await db.command({ ping: 1 }, { timeoutMS: timeoutMs });
 }
 
-/** True for a MongoDB duplicate-key error (E11000). */
-export function isDuplicateKeyError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}
-
 /** One page to read: validated by the route's list parameters. */
 export interface PageRequest {
   skip: number;

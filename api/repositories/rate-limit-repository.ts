@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
-import { isDuplicateKeyError, type Database } from './database.js';
+import { isDuplicateKeyError } from '../../db/duplicate-key.js';
+import type { Database } from './database.js';
 
 /**
  * One fixed-window counter document per key and clock hour, holding the hour's count and one

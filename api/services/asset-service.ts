@@ -9,7 +9,8 @@ import { ConflictError, NotFoundError, isRackpilotError } from '../../shared/err
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { WipeMethod } from '../../shared/wipe-report.js';
 import type { PageRequest } from '../repositories/database.js';
-import { isDuplicateKeyError, toMongoSort } from '../repositories/database.js';
+import { isDuplicateKeyError } from '../../db/duplicate-key.js';
+import { toMongoSort } from '../repositories/database.js';
 import { bmcPasswordContext } from './agent-service.js';
 import type { WorkflowService } from './workflow-service.js';
 import { findScoped } from '../../db/find-scoped.js';

@@ -8,7 +8,8 @@ import { validateClusterInput, type FieldProblem as TalosProblem } from '../../s
 import type { TalosClusterInput } from '../../shared/talos/cluster-input.js';
 import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
 import type { PageRequest } from '../repositories/database.js';
-import { isDuplicateKeyError, toMongoSort } from '../repositories/database.js';
+import { isDuplicateKeyError } from '../../db/duplicate-key.js';
+import { toMongoSort } from '../repositories/database.js';
 import type { ClusterNodeBody, CreateClusterBody } from '../routes/clusters/schema.js';
 import type { WorkflowType } from '../../db/workflow-index-repository.js';
 import type { WorkflowService } from './workflow-service.js';

@@ -4,7 +4,7 @@ import type { AssetRepository } from '../../db/asset-repository.js';
 import type { SiteDoc, SiteListFilter, SiteRepository } from '../../db/site-repository.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../shared/errors.js';
 import type { PageRequest } from '../repositories/database.js';
-import { isDuplicateKeyError } from '../repositories/database.js';
+import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { ApiKeyService } from './api-key-service.js';
 
 /** Agents silent longer than this are shown offline (default 90 s). */

@@ -168,6 +168,54 @@ describe('assets', () => {
     expect(empty.body.details.fields[0].field).toBe('assets');
   });
 
+  it('enrols Redfish BMCs: detect by default, 443 for redfish, the certificate pinned as given, bad trust named', async () => {
+    const fingerprint = Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, '0')).join(':');
+    const res = await api.request('POST', '/api/v1/assets:bulk', {
+      key: org.adminKey,
+      body: {
+        assets: [
+          { siteId, bmc: { address: '10.4.0.1', username: 'root', password: PASSWORD } },
+          {
+            siteId,
+            bmc: {
+              address: '10.4.0.2',
+              username: 'root',
+              password: PASSWORD,
+              driver: 'redfish',
+              redfish: { tls: { fingerprintSha256: fingerprint }, systemId: 'System.Embedded.1' },
+            },
+          },
+          { siteId, bmc: { address: '10.4.0.3', username: 'root', password: PASSWORD, driver: 'ipmi', redfish: {} } },
+          {
+            siteId,
+            bmc: {
+              address: '10.4.0.4',
+              username: 'root',
+              password: PASSWORD,
+              driver: 'redfish',
+              redfish: { tls: { fingerprintSha256: 'AB:CD', insecure: true } },
+            },
+          },
+        ],
+      },
+    });
+    expect(res.status, res.text).toBe(200);
+    const [detect, redfish, ipmi, badTrust] = res.body.results;
+    expect(detect.asset.bmc).toMatchObject({ driver: 'detect', port: 623, redfish: null });
+    expect(redfish.asset.bmc).toMatchObject({
+      driver: 'redfish',
+      port: 443,
+      redfish: { tls: { fingerprintSha256: fingerprint.toUpperCase() }, systemId: 'System.Embedded.1' },
+    });
+    expect(redfish.asset.bmcHardware).toBeNull();
+    expect(ipmi.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['assets.2.bmc.redfish']);
+    expect(badTrust.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'assets.3.bmc.redfish.tls',
+      'assets.3.bmc.redfish.tls.fingerprintSha256',
+    ]);
+    started.push(detect.asset.workflowId, redfish.asset.workflowId);
+  });
+
   it('removes the asset again when the discovery workflow cannot be started', async () => {
     const down = await h.start({
       env: { ...limits, TEMPORAL_ADDRESS: '127.0.0.1:1', RACKPILOT_READY_TIMEOUT_MS: '300' },

@@ -2,11 +2,13 @@
  * Entry point of `rackpilot-agent`: config, logger, metrics, SSH key, boot services, then the daemon;
  * SIGTERM/SIGINT stop claiming, give running jobs the grace period, and close everything.
  */
+import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { createLogger } from '../shared/logger.js';
 import { AgentApiClient } from './api-client/agent-api-client.js';
 import { ArtifactCache } from './boot/artifact-cache.js';
+import { BootMediaStore } from './boot/boot-media.js';
 import { persistentBootPlans } from './boot/boot-plan-store.js';
 import { startBootServices } from './boot/boot-services.js';
 import { loadAgentConfig } from './config.js';
@@ -31,10 +33,23 @@ async function main(): Promise<void> {
   api.onError((operation, err) => metrics.apiErrors.inc({ operation, code: err.code }));
   // Saved across restarts: a machine powered on by a re-issued job must still get its plan.
   const { plans } = await persistentBootPlans(join(config.dataDir, 'boot-plans.json'), logger);
+  const artifacts = new ArtifactCache({ dir: config.artifactDir, logger });
+  const utility = { kernel: config.utility.kernel, initrd: config.utility.initrd, sshAuthorizedKey: sshKey.publicKey };
+  // Virtual-media boot needs grub-mkrescue (Debian: grub-common, grub-pc-bin, grub-efi-amd64-bin, xorriso, mtools).
+  const grubMkrescue = findOnPath('grub-mkrescue');
+  const media = grubMkrescue
+    ? new BootMediaStore({
+        dir: join(config.dataDir, 'media'),
+        artifactPath: (name) => artifacts.pathOf(name),
+        grubMkrescue,
+      })
+    : undefined;
+  if (!media) logger.warn('grub-mkrescue not found: assets with bootMethod virtual-media cannot boot from this agent');
   const boot = await startBootServices(config.boot, {
     plans,
-    artifacts: new ArtifactCache({ dir: config.artifactDir, logger }),
-    utility: { kernel: config.utility.kernel, initrd: config.utility.initrd, sshAuthorizedKey: sshKey.publicKey },
+    artifacts,
+    utility,
+    media,
     fetchMachineConfig: (assetId) => api.document('machine-config', assetId),
     onBootEvent: bootEventForwarder((event) => api.postEvent(event), logger),
     logger,
@@ -59,6 +74,7 @@ async function main(): Promise<void> {
       secrets: api,
       bootPlans: plans,
       bootServerUrl: () => bootServerUrl,
+      ...(media ? { bootMedia: { store: media, utility } } : {}),
       ssh: { privateKey: sshKey.privateKey, username: config.ssh.username },
       talosApiPort: config.talosApiPort,
       logger,
@@ -94,3 +110,17 @@ main().catch((err: unknown) => {
   logger.fatal({ err }, 'agent failed to start');
   process.exit(1);
 });
+
+/** The path of an executable on PATH, or undefined. */
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}

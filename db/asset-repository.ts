@@ -6,6 +6,7 @@ import { EventRepository, emitSafely, type EventSink } from './event-repository.
 import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { BmcDriverChoice, BmcProtocol, RedfishSettings } from '../shared/bmc-endpoint.js';
+import type { BootMethod } from '../shared/boot-method.js';
 import type { AssetSpecs, BmcHardware, Inventory } from '../shared/inventory.js';
 import type { WipeReport } from '../shared/wipe-report.js';
 
@@ -43,6 +44,8 @@ export interface AssetDoc {
   version: number;
   bmc: AssetBmc;
   labels: Record<string, string>;
+  /** How the machine is booted; absent: pxe (every asset enrolled before virtual media). */
+  bootMethod?: BootMethod;
   /** MACs learnt by inventory: the keys of this machine's boot plans. */
   macs: string[];
   inventory?: Inventory;

@@ -20,6 +20,12 @@ export const jobPayloadSchemas = {
   'bmc.power': z.object({ ...assetRef, action: z.enum(['on', 'off', 'cycle', 'soft']) }),
   /** Set the next boot device (once) or the persistent one. */
   'bmc.bootdev': z.object({ ...assetRef, device: z.enum(['pxe', 'disk']), once: z.boolean(), efi: z.boolean() }),
+  /**
+   * Boot once from virtual media: build the ISO of the boot plan registered for the machine (its
+   * first MAC's, else the asset's default plan), insert it into the BMC's virtual CD, next boot
+   * from it. Redfish BMCs only.
+   */
+  'bmc.boot_media': z.object({ ...assetRef, macs: z.array(mac), efi: z.boolean() }),
   /** Register what the boot server answers to this machine's MACs. */
   'boot.prepare': z.object({
     ...assetRef,
@@ -69,6 +75,11 @@ export const jobResultSchemas = {
   }),
   'bmc.power': z.object({ powerState: z.enum(['on', 'off']) }),
   'bmc.bootdev': z.object({ device: z.enum(['pxe', 'disk']) }),
+  'bmc.boot_media': z.object({
+    /** The plan the image boots. */
+    plan: z.enum(['utility', 'talos']),
+    image: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive() }),
+  }),
   'boot.prepare': z.object({ bootServerUrl: z.string() }),
   'ssh.inventory': z.object({ inventory: inventorySchema, hostKeyFingerprint: z.string() }),
   'ssh.wipe': z.object({ reports: z.array(wipeReportSchema) }),

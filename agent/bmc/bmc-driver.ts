@@ -64,10 +64,22 @@ export interface BmcInfo {
   deviceAvailable: boolean;
 }
 
+/** A BMC's virtual CD: an ISO it downloads itself from a URL, and a one-time boot from it. */
+export interface VirtualMedia {
+  /** Inserts the ISO at `imageUrl` (ejecting what was there); the BMC must reach the URL. */
+  insert(imageUrl: string): Promise<void>;
+  /** Ejects the virtual CD; nothing inserted is fine. */
+  eject(): Promise<void>;
+  /** Makes the virtual CD the device of the next boot only. */
+  bootOnce(options: Pick<BootOptions, 'efi'>): Promise<void>;
+}
+
 /** One server's BMC. Implementations serialise commands per BMC and retry transient failures themselves. */
 export interface BmcDriver {
   /** The protocol this driver speaks. */
   readonly protocol: BmcProtocol;
+  /** The BMC's virtual CD, where the driver can drive one (Redfish); absent otherwise (IPMI has none). */
+  readonly virtualMedia?: VirtualMedia;
   /** Returns the current chassis power state. */
   powerState(): Promise<PowerState>;
   /** Powers the server on; a server already on stays on. */

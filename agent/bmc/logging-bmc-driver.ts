@@ -8,6 +8,7 @@ import type {
   BootOptions,
   ChassisStatus,
   PowerState,
+  VirtualMedia,
 } from './bmc-driver.js';
 import { isBmcError } from './bmc-errors.js';
 
@@ -26,6 +27,21 @@ export class LoggingBmcDriver implements BmcDriver {
 
   get protocol(): BmcDriver['protocol'] {
     return this.inner.protocol;
+  }
+
+  get virtualMedia(): VirtualMedia | undefined {
+    const media = this.inner.virtualMedia;
+    if (media === undefined) return undefined;
+    return {
+      insert: (imageUrl) =>
+        // Only the server: the path's token is what lets the BMC fetch an image holding a config URL.
+        this.log('insertVirtualMedia', 'info', () => media.insert(imageUrl), undefined, {
+          imageServer: new URL(imageUrl).host,
+        }),
+      eject: () => this.log('ejectVirtualMedia', 'info', () => media.eject()),
+      bootOnce: (options) =>
+        this.log('bootOnceFromVirtualMedia', 'info', () => media.bootOnce(options), undefined, options),
+    };
   }
 
   powerState(): Promise<PowerState> {

@@ -13,6 +13,7 @@ import { ErrorCodes, ForbiddenError, NotFoundError, ValidationError } from '../.
 import type { Logger } from '../../shared/logger.js';
 import type { ArtifactCache } from './artifact-cache.js';
 import type { BootEvent, BootEventSink, BootEventType } from './boot-events.js';
+import type { BootMediaStore } from './boot-media.js';
 import type { BootPlanRegistry, RegisteredBootPlan } from './boot-plans.js';
 import { CONFIG_TOKEN_PATTERN, normaliseBaseUrl, tryNormaliseMac } from './boot-validation.js';
 import { errorMiddleware, requestLogMiddleware } from './http-middleware.js';
@@ -23,6 +24,8 @@ export interface BootServerDeps {
   readonly plans: BootPlanRegistry;
   readonly artifacts: Pick<ArtifactCache, 'open'>;
   readonly utility: UtilityImage;
+  /** Virtual-media boot images (`/media/<token>.iso`); absent: the route answers 404. */
+  readonly media?: Pick<BootMediaStore, 'open'>;
   /** Base URL machines reach this server at (written into scripts); a function when known only after listen. */
   readonly publicUrl: string | (() => string);
   /** Fetches the Talos machine config of an asset (from the API), on every request: never cached here. */
@@ -88,6 +91,18 @@ export function createBootApp(deps: BootServerDeps): Koa {
       const name = ctx.params['name'];
       ctx.res.once('finish', () => report('artifact-served', plan, name));
     }
+  });
+
+  // A BMC fetches the image it was told to insert; the token in the name is the only key to it.
+  router.get('/media/:file', async (ctx) => {
+    const opened = deps.media ? await deps.media.open(ctx.params['file'] ?? '') : null;
+    if (opened === null) throw new NotFoundError('Boot image not found', undefined, 'MEDIA_NOT_FOUND');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'application/x-iso9660-image';
+    ctx.length = opened.size;
+    ctx.body = opened.stream;
+    const { assetId, jobId, sha256 } = opened.owner;
+    ctx.res.once('finish', () => deps.logger.info({ assetId, jobId, sha256 }, 'boot image served to a BMC'));
   });
 
   router.get('/config/:token', async (ctx) => {

@@ -81,8 +81,12 @@ export function renderTalosScript(baseUrl: string, mac: string, talos: TalosBoot
   ]);
 }
 
-/** Returns the utility image's kernel arguments. Thrown when the image settings are unsafe: `ValidationError`. */
-export function utilityKernelArgs(baseUrl: string, mac: string, image: UtilityImage): string[] {
+/**
+ * Returns the utility image's kernel arguments; `BOOTIF=` names the NIC that booted when `mac` is
+ * known (a virtual-media boot of a machine never inventoried has none to name). Thrown when the
+ * image settings are unsafe: `ValidationError`.
+ */
+export function utilityKernelArgs(baseUrl: string, mac: string | undefined, image: UtilityImage): string[] {
   const key = image.sshAuthorizedKey.trim();
   if (!SSH_KEY_PATTERN.test(key)) throw new ValidationError('Utility image SSH key is not one authorized_keys line');
   for (const arg of image.extraArgs ?? []) {
@@ -91,7 +95,7 @@ export function utilityKernelArgs(baseUrl: string, mac: string, image: UtilityIm
   return [
     'console=tty0',
     'console=ttyS0',
-    `BOOTIF=01-${normaliseMac(mac).replaceAll(':', '-')}`,
+    ...(mac === undefined ? [] : [`BOOTIF=01-${normaliseMac(mac).replaceAll(':', '-')}`]),
     'rackpilot.boot=utility',
     `rackpilot.agent=${normaliseBaseUrl(baseUrl)}`,
     `rackpilot.ssh_key=${Buffer.from(key).toString('base64url')}`,

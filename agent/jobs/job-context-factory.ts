@@ -8,7 +8,9 @@ import type { IpmitoolDriverOptions } from '../bmc/ipmitool-driver.js';
 import type { RedfishDriverOptions } from '../bmc/redfish/redfish-driver.js';
 import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
 import type { BmcDriver } from '../bmc/bmc-driver.js';
+import { mediaBootSource, type BootMediaStore } from '../boot/boot-media.js';
 import type { BootPlanRegistry } from '../boot/boot-plans.js';
+import type { UtilityImage } from '../boot/ipxe-script.js';
 import { Ssh2Runner } from '../ssh/ssh2-runner.js';
 import type { SshRunner } from '../ssh/ssh-runner.js';
 import { createTalosClient, type TalosClient } from '../talos/talos-client.js';
@@ -30,6 +32,8 @@ export interface JobContextDeps {
   secrets: JobSecretsSource;
   bootPlans: BootPlanRegistry;
   bootServerUrl: () => string;
+  /** Virtual-media images: where they are built, and the utility image they carry. */
+  bootMedia?: { store: BootMediaStore; utility: UtilityImage };
   /** The agent's SSH private key (OpenSSH), and the user the utility OS accepts. */
   ssh: { privateKey: string; username: string; connectTimeoutMs?: number };
   /** Port of the Talos API on nodes (50000 on real nodes). */
@@ -92,6 +96,18 @@ export function createJobContextFactory(deps: JobContextDeps) {
       bootPlans: deps.bootPlans,
       bootServerUrl: deps.bootServerUrl,
       reportProgress: job.reportProgress,
+      ...(deps.bootMedia
+        ? {
+            bootMedia: {
+              build: (plan, mac) => {
+                const { store, utility } = deps.bootMedia!;
+                const baseUrl = deps.bootServerUrl();
+                const source = mediaBootSource(baseUrl, plan, mac, utility);
+                return store.build(source, { assetId: plan.assetId, jobId: job.id, baseUrl }, job.signal);
+              },
+            },
+          }
+        : {}),
       bmcFor(assetId) {
         let driver = bmcs.get(assetId);
         if (driver === undefined) {

@@ -4,7 +4,8 @@
  * credentials or open connections themselves; the context does, and closes them when the job ends.
  */
 import type { BmcDriver } from '../bmc/bmc-driver.js';
-import type { BootPlanRegistry } from '../boot/boot-plans.js';
+import type { BuiltMedia } from '../boot/boot-media.js';
+import type { BootPlan, BootPlanRegistry } from '../boot/boot-plans.js';
 import type { SshRunner } from '../ssh/ssh-runner.js';
 import type { TalosClient } from '../talos/talos-client.js';
 import type { Logger } from '../../shared/logger.js';
@@ -43,6 +44,13 @@ export interface JobContext {
   readonly bootPlans: BootPlanRegistry;
   /** Base URL machines reach the boot server at. */
   bootServerUrl(): string;
+  /**
+   * Builds the virtual-media image of `plan` (for the machine with `mac`, when known) and serves it
+   * from the boot server; absent where the agent builds none (no grub-mkrescue configured).
+   */
+  readonly bootMedia?: {
+    build(plan: BootPlan, mac: string | undefined): Promise<BuiltMedia>;
+  };
   /** A Talos API client for a node of a cluster, with the cluster's talosconfig identity. */
   talosFor(clusterId: string, nodeIp: string): Promise<TalosClient>;
   /** The cluster's admin kubeconfig (YAML). */

@@ -6,6 +6,7 @@ import { FailureTypes } from '../../shared/failure-types.js';
 import { JOB_KINDS, jobPayloadSchemas, jobResultSchemas, type JobKind } from '../../shared/jobs.js';
 import { bmcBootdev, bmcPower, bmcStatus } from './bmc-handlers.js';
 import { bootPrepare } from './boot-handlers.js';
+import { bmcBootMedia } from './media-handlers.js';
 import type { JobContext, JobHandler, JobHandlers } from './job-context.js';
 import { JobFailedError } from './job-failure.js';
 import { sshInventory, sshWipe } from './ssh-handlers.js';
@@ -16,6 +17,7 @@ export const JOB_HANDLERS: JobHandlers = {
   'bmc.status': bmcStatus,
   'bmc.power': bmcPower,
   'bmc.bootdev': bmcBootdev,
+  'bmc.boot_media': bmcBootMedia,
   'boot.prepare': bootPrepare,
   'ssh.inventory': sshInventory,
   'ssh.wipe': sshWipe,

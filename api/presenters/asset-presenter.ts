@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AssetDoc } from '../../db/asset-repository.js';
 import { ASSET_STATES } from '../../shared/asset-state.js';
 import { BMC_DRIVER_CHOICES, type RedfishSettings } from '../../shared/bmc-endpoint.js';
+import { BOOT_METHODS } from '../../shared/boot-method.js';
 import { bmcHardwareSchema, inventorySchema, summarizeSpecs } from '../../shared/inventory.js';
 
 const dateTime = z.iso.datetime();
@@ -39,6 +40,7 @@ export const assetSchema = z.strictObject({
     redfish: redfishView.nullable().describe('Redfish settings (drivers redfish and detect); null when none were given'),
   }),
   labels: z.record(z.string(), z.string()),
+  bootMethod: z.enum(BOOT_METHODS).describe('How the machine boots what its plan says: pxe or virtual-media'),
   inventory: inventorySchema.nullable().describe('Full inventory (CPUs, memory, disks, NICs, DMI, BMC)'),
   bmcHardware: bmcHardwareSchema
     .nullable()
@@ -75,6 +77,7 @@ export function presentAsset(asset: AssetDoc): AssetView {
       redfish: asset.bmc.redfish ? presentRedfish(asset.bmc.redfish) : null,
     },
     labels: asset.labels,
+    bootMethod: asset.bootMethod ?? 'pxe',
     inventory: asset.inventory ?? null,
     bmcHardware: asset.bmcHardware ?? null,
     clusterId: asset.clusterId ?? null,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { BootMethod } from '../../shared/boot-method.js';
 import { newId } from '../../db/ids.js';
 import type { AssetDoc, AssetRepository } from '../../db/asset-repository.js';
 import type { ClusterRepository } from '../../db/cluster-repository.js';
@@ -28,6 +29,8 @@ export interface NewAsset {
     cipherSuite: number;
     redfish?: RedfishSettings;
   };
+  /** Omitted: pxe. */
+  bootMethod?: BootMethod;
   hostname?: string | undefined;
   labels?: Record<string, string> | undefined;
 }
@@ -80,6 +83,7 @@ export class AssetService {
       version: 1,
       bmc: { ...bmc, passwordSecret: this.deps.secrets.seal(password, bmcPasswordContext(id)) },
       labels: input.labels ?? {},
+      ...(input.bootMethod === 'virtual-media' ? { bootMethod: input.bootMethod } : {}),
       macs: [],
       workflowId,
       createdAt: at,

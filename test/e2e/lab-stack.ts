@@ -94,6 +94,8 @@ export async function startRestLabStack(
     redfish?: LabOptions['redfish'];
     /** Machines enrolled with driver `detect` rather than their own protocol. */
     detect?: readonly string[];
+    /** Machines enrolled with bootMethod `virtual-media` (Redfish ones). */
+    virtualMedia?: readonly string[];
     env?: Record<string, string>;
   },
 ): Promise<RestLabStack>;
@@ -108,6 +110,7 @@ export async function startRestLabStack<L extends LabView>(
     faults?: LabOptions['faults'];
     redfish?: LabOptions['redfish'];
     detect?: readonly string[];
+    virtualMedia?: readonly string[];
     env?: Record<string, string>;
     startLab?: LabStarter<L>;
   },
@@ -141,7 +144,10 @@ export async function startRestLabStack<L extends LabView>(
         return res.body.id as string;
       },
       site.body.id,
-      (server) => options.detect?.includes(server.name) === true,
+      {
+        detect: (server) => options.detect?.includes(server.name) === true,
+        virtualMedia: (server) => options.virtualMedia?.includes(server.name) === true,
+      },
     );
     await until(`agent of ${site.body.id} online`, 60_000, async () => {
       const res = await call('GET', `/api/v1/sites/${site.body.id}`);

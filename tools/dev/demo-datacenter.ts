@@ -158,15 +158,16 @@ export async function enrolLabServers(
   lab: Pick<Lab, 'servers'>,
   enrol: (body: NewAsset) => Promise<string>,
   siteId: string,
-  /** Servers to enrol with driver `detect` instead of their own protocol. */
-  detect: (server: LabServerInfo) => boolean = () => false,
+  /** Servers to enrol with driver `detect` instead of their own protocol, or to boot from virtual media. */
+  choices: { detect?: (server: LabServerInfo) => boolean; virtualMedia?: (server: LabServerInfo) => boolean } = {},
 ): Promise<string[]> {
   const assetIds: string[] = [];
   for (const server of lab.servers) {
     assetIds.push(
       await enrol({
         siteId,
-        bmc: labBmcEnrolment(server.bmc, detect(server) ? 'detect' : 'own'),
+        bmc: labBmcEnrolment(server.bmc, choices.detect?.(server) ? 'detect' : 'own'),
+        ...(choices.virtualMedia?.(server) ? { bootMethod: 'virtual-media' as const } : {}),
         hostname: server.name,
         labels: { lab: 'true' },
       }),

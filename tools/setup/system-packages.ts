@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { whichSync } from '../devservices/find-binary.js';
 
-/** A command the project needs, and the Debian package that provides it. */
+/** A command (or, for packages without one, a file) the project needs, and the Debian package that provides it. */
 export interface SystemRequirement {
-  command: string;
+  command?: string;
+  /** Checked instead of a command: e.g. a GRUB platform directory. */
+  file?: string;
   debianPackage: string;
   why: string;
 }
@@ -16,17 +19,28 @@ export const SYSTEM_REQUIREMENTS: SystemRequirement[] = [
   { command: 'ssh', debianPackage: 'openssh-client', why: 'a real SSH client against the lab' },
   { command: 'kubectl', debianPackage: 'kubernetes-client', why: 'reading downloaded kubeconfigs in tests' },
   { command: 'tftp', debianPackage: 'tftp-hpa', why: "a real TFTP client against the agent's TFTP server in tests" },
+  { command: 'grub-mkrescue', debianPackage: 'grub-common', why: "the agent's virtual-media boot images" },
+  { command: 'xorriso', debianPackage: 'xorriso', why: 'grub-mkrescue writes the ISO with it; the lab reads it back' },
+  { command: 'mformat', debianPackage: 'mtools', why: "grub-mkrescue's EFI boot partition" },
+  { file: '/usr/lib/grub/x86_64-efi/moddep.lst', debianPackage: 'grub-efi-amd64-bin', why: 'UEFI boot of those images' },
+  { file: '/usr/lib/grub/i386-pc/moddep.lst', debianPackage: 'grub-pc-bin', why: 'BIOS boot of those images' },
 ];
+
+/** Whether this machine meets the requirement. */
+function present(r: SystemRequirement, env: NodeJS.ProcessEnv): boolean {
+  if (r.file !== undefined) return existsSync(r.file);
+  return r.command !== undefined && whichSync(r.command, withSbin(env)) !== undefined;
+}
 
 /**
  * Installs the Debian packages whose commands are missing. Idempotent: does nothing when every
  * command is present. Without root it explains what to install instead of failing obscurely.
  */
 export function ensureSystemPackages(say: (line: string) => void, env: NodeJS.ProcessEnv = process.env): void {
-  const missing = SYSTEM_REQUIREMENTS.filter((r) => !whichSync(r.command, withSbin(env)));
+  const missing = SYSTEM_REQUIREMENTS.filter((r) => !present(r, env));
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((r) => r.debianPackage))];
-  const reasons = missing.map((r) => `${r.command} (${r.why})`).join(', ');
+  const reasons = missing.map((r) => `${r.command ?? r.file} (${r.why})`).join(', ');
   if (process.getuid?.() !== 0 || !whichSync('apt-get', withSbin(env))) {
     throw new Error(`Missing commands: ${reasons}. Install them with: sudo apt-get install -y ${packages.join(' ')}`);
   }

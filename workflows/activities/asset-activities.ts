@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { BootMethod } from '../../shared/boot-method.js';
 import type { AssetDoc, AssetRepository } from '../../db/asset-repository.js';
 import type { AssetTransition } from '../../shared/asset-state.js';
 import { isRackpilotError } from '../../shared/errors.js';
@@ -13,6 +14,8 @@ export interface AssetFacts {
   siteId: string;
   state: AssetDoc['state'];
   macs: string[];
+  /** How the machine boots; absent in histories recorded before virtual media (pxe). */
+  bootMethod?: BootMethod;
   /** Every whole disk of the inventory, identified by serial/WWN for safe wipes and installs. */
   disks: WipeTarget[];
 }
@@ -23,6 +26,7 @@ function factsOf(asset: AssetDoc): AssetFacts {
     siteId: asset.siteId,
     state: asset.state,
     macs: asset.macs,
+    ...(asset.bootMethod === 'virtual-media' ? { bootMethod: asset.bootMethod } : {}),
     disks: (asset.inventory?.disks ?? [])
       .filter((d) => d.type === 'disk' && (d.serial || d.wwn))
       .map((d) => ({ path: d.path, ...(d.serial ? { serial: d.serial } : {}), ...(d.wwn ? { wwn: d.wwn } : {}) })),

@@ -4,7 +4,7 @@ import { summarizeSpecs } from '../../shared/inventory.js';
 import { agentFor } from './agent-steps.js';
 import { assetActivities, machineTimings, settleMachineFailure, type MachineTimings } from './asset-steps.js';
 import { BootWatcher } from './boot-events.js';
-import { claimAsset, pxeBoot } from './machine-steps.js';
+import { PXE_STEP, bootMachine, claimAsset } from './machine-steps.js';
 import { Runbook } from './runbook.js';
 
 export interface DiscoveryInput {
@@ -24,7 +24,7 @@ const STEPS = [
   'Check BMC credentials',
   'Power off',
   'Plan utility-OS boot',
-  'Set one-time PXE boot',
+  PXE_STEP,
   'Power on',
   'Wait for utility OS',
   'Take inventory',
@@ -48,7 +48,7 @@ export async function discovery(input: DiscoveryInput): Promise<DiscoveryResult>
   const asset = await claimAsset(runbook, assetId, 'startDiscovery', workflowId);
   const site = asset.siteId;
   try {
-    const bmc = await pxeBoot(runbook, agent, boot, asset, 'Plan utility-OS boot', { kind: 'utility' });
+    const bmc = await bootMachine(runbook, agent, boot, asset, 'Plan utility-OS boot', { kind: 'utility' });
     const utility = await runbook.step('Wait for utility OS', () =>
       boot.waitFor('utility-ready', timings.bootTimeout, 'The utility OS answering over SSH'),
     );

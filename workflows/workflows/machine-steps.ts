@@ -27,13 +27,19 @@ export function claimAsset(
   });
 }
 
+/** The boot-device step as runbooks plan it, and what it becomes for a virtual-media asset. */
+export const PXE_STEP = 'Set one-time PXE boot';
+const MEDIA_STEP = 'Boot once from virtual media';
+
 /**
  * The opening every machine runbook shares, as an operator does it by hand: check the BMC
  * answers with our credentials, power off, tell the boot server what this machine boots
- * (`planStep` names that step in the runbook), set a one-time PXE boot, power on. The boot
- * watcher is reset just before power-on, so only events of this boot count.
+ * (`planStep` names that step in the runbook), set a one-time PXE boot — or, for an asset that
+ * boots from virtual media, have the agent burn that same plan into an ISO the BMC inserts and
+ * boots once — and power on. The boot watcher is reset just before power-on, so only events of
+ * this boot count.
  */
-export async function pxeBoot(
+export async function bootMachine(
   runbook: Runbook,
   agent: Agent,
   boot: BootWatcher,
@@ -45,9 +51,15 @@ export async function pxeBoot(
   const status = await runbook.step('Check BMC credentials', () => agent.run(site, 'bmc.status', { assetId }));
   await runbook.step('Power off', () => agent.run(site, 'bmc.power', { assetId, action: 'off' }));
   await runbook.step(planStep, () => agent.run(site, 'boot.prepare', { assetId, macs: asset.macs, plan }));
-  await runbook.step('Set one-time PXE boot', () =>
-    agent.run(site, 'bmc.bootdev', { assetId, device: 'pxe', once: true, efi: true }),
-  );
+  // Histories recorded before virtual media have no bootMethod: they took the PXE path.
+  if (asset.bootMethod === 'virtual-media') {
+    runbook.rename(PXE_STEP, MEDIA_STEP);
+    await runbook.step(MEDIA_STEP, () => agent.run(site, 'bmc.boot_media', { assetId, macs: asset.macs, efi: true }));
+  } else {
+    await runbook.step(PXE_STEP, () =>
+      agent.run(site, 'bmc.bootdev', { assetId, device: 'pxe', once: true, efi: true }),
+    );
+  }
   boot.reset();
   await runbook.step('Power on', () => agent.run(site, 'bmc.power', { assetId, action: 'on' }));
   return status;

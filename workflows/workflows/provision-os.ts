@@ -2,7 +2,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { agentFor } from './agent-steps.js';
 import { assetActivities, machineTimings, settleMachineFailure, type MachineTimings } from './asset-steps.js';
 import { BootWatcher } from './boot-events.js';
-import { claimAsset, pxeBoot } from './machine-steps.js';
+import { PXE_STEP, bootMachine, claimAsset } from './machine-steps.js';
 import { Runbook } from './runbook.js';
 
 export interface ProvisionOsInput {
@@ -25,7 +25,7 @@ const STEPS = [
   'Check BMC credentials',
   'Power off',
   'Plan Talos boot',
-  'Set one-time PXE boot',
+  PXE_STEP,
   'Power on',
   'Wait for machine config fetch',
   'Wait for Talos API',
@@ -49,7 +49,7 @@ export async function provisionOs(input: ProvisionOsInput): Promise<ProvisionOsR
   const asset = await claimAsset(runbook, assetId, 'startProvision', workflowId);
   const site = asset.siteId;
   try {
-    await pxeBoot(runbook, agent, boot, asset, 'Plan Talos boot', { kind: 'talos', talosVersion, clusterId, staticIp });
+    await bootMachine(runbook, agent, boot, asset, 'Plan Talos boot', { kind: 'talos', talosVersion, clusterId, staticIp });
     await runbook.step('Wait for machine config fetch', () =>
       boot.waitFor('config-fetched', timings.bootTimeout, 'The machine fetching its Talos config'),
     );

@@ -71,6 +71,12 @@ export class Runbook {
     }
   }
 
+  /** Renames a pending planned step: on this run it is done another way, in the same place. */
+  rename(planned: string, actual: string): void {
+    const record = this.steps.find((s) => s.name === planned && s.status === 'pending');
+    if (record) record.name = actual;
+  }
+
   /** Marks a planned step as not needed on this run (e.g. no nodes to compensate). */
   async skip(name: string): Promise<void> {
     this.record(name).status = 'skipped';

@@ -4,7 +4,7 @@ import type { WipeMethod, WipeReport } from '../../shared/wipe-report.js';
 import { agentFor } from './agent-steps.js';
 import { assetActivities, machineTimings, settleMachineFailure, type MachineTimings } from './asset-steps.js';
 import { BootWatcher } from './boot-events.js';
-import { claimAsset, pxeBoot } from './machine-steps.js';
+import { PXE_STEP, bootMachine, claimAsset } from './machine-steps.js';
 import { Runbook } from './runbook.js';
 
 export interface WipeInput {
@@ -23,7 +23,7 @@ const STEPS = [
   'Check BMC credentials',
   'Power off',
   'Plan utility-OS boot',
-  'Set one-time PXE boot',
+  PXE_STEP,
   'Power on',
   'Wait for utility OS',
   'Wipe and verify disks',
@@ -49,7 +49,7 @@ export async function wipe(input: WipeInput): Promise<WipeResult> {
   const asset = await claimAsset(runbook, assetId, 'startWipe', workflowId);
   const site = asset.siteId;
   try {
-    await pxeBoot(runbook, agent, boot, asset, 'Plan utility-OS boot', { kind: 'utility' });
+    await bootMachine(runbook, agent, boot, asset, 'Plan utility-OS boot', { kind: 'utility' });
     const utility = await runbook.step('Wait for utility OS', () =>
       boot.waitFor('utility-ready', timings.bootTimeout, 'The utility OS answering over SSH'),
     );

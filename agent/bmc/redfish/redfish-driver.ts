@@ -13,6 +13,7 @@ import type {
   BootOptions,
   ChassisStatus,
   PowerState,
+  VirtualMedia,
 } from '../bmc-driver.js';
 import { BmcCommandFailedError, BmcUnsupportedError, isBmcError } from '../bmc-errors.js';
 import { abortableSleep } from '../retry.js';
@@ -49,6 +50,11 @@ const MAX_MEMBERS = 64;
 /** A Redfish BMC driving one ComputerSystem. */
 export class RedfishBmcDriver implements BmcDriver {
   readonly protocol = 'redfish';
+  readonly virtualMedia: VirtualMedia = {
+    insert: (imageUrl) => this.insertVirtualMedia(imageUrl),
+    eject: () => this.ejectVirtualMedia(),
+    bootOnce: (options) => this.bootOnceFromVirtualMedia(options),
+  };
   private readonly client: RedfishClient;
   private readonly lifetime = new AbortController();
   private readonly systemId: string | undefined;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ASSET_STATES } from '../../../shared/asset-state.js';
 import { BMC_DRIVER_CHOICES, redfishSettingsSchema } from '../../../shared/bmc-endpoint.js';
+import { BOOT_METHODS } from '../../../shared/boot-method.js';
 import { wipeMethodSchema } from '../../../shared/wipe-report.js';
 import { listQuery } from '../../http/paginate.js';
 import { devicePath, dnsLabel, installDiskSelector, prefixLength } from '../clusters/schema.js';
@@ -19,36 +20,49 @@ export const siteId = z.string().regex(/^site_[0-9a-f]{16}$/, 'must be a site id
 export const assetParams = z.strictObject({ id: z.string().regex(/^ast_[0-9a-f]{16}$/, 'must be an asset id') });
 
 /** Body of `POST /api/v1/assets` (and each item of the bulk form). */
-export const createAssetBody = z.strictObject({
-  siteId: siteId.describe('The site whose agent reaches the BMC'),
-  bmc: z
-    .strictObject({
-      address: z.union([z.ipv4(), z.ipv6(), dnsName]).describe('BMC IP address or host name'),
-      port: z
-        .number()
-        .int()
-        .min(1)
-        .max(65535)
-        .optional()
-        .describe('Default: 623 for ipmi and detect (IPMI’s port; detect probes Redfish at 443), 443 for redfish'),
-      username: z.string().min(1).max(64),
-      password: z.string().min(1).max(128).describe('Stored encrypted; never returned'),
-      driver: z
-        .enum(BMC_DRIVER_CHOICES)
-        .default('detect')
-        .describe('ipmi, redfish, or detect: the agent tries Redfish’s service root, then IPMI, and records what answered'),
-      cipherSuite: z.number().int().min(0).max(17).default(17).describe('IPMI cipher suite (3 for older BMCs)'),
-      redfish: redfishSettingsSchema
-        .optional()
-        .describe('Redfish settings (redfish and detect): certificate trust, and the system id on multi-system BMCs'),
-    })
-    .refine((b) => !(b.driver === 'ipmi' && b.redfish !== undefined), {
-      message: 'redfish settings apply to driver redfish or detect, not ipmi',
-      path: ['redfish'],
-    }),
-  hostname: dnsName.optional(),
-  labels: z.record(labelKey, labelValue).optional(),
-});
+export const createAssetBody = z
+  .strictObject({
+    siteId: siteId.describe('The site whose agent reaches the BMC'),
+    bmc: z
+      .strictObject({
+        address: z.union([z.ipv4(), z.ipv6(), dnsName]).describe('BMC IP address or host name'),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .optional()
+          .describe('Default: 623 for ipmi and detect (IPMI’s port; detect probes Redfish at 443), 443 for redfish'),
+        username: z.string().min(1).max(64),
+        password: z.string().min(1).max(128).describe('Stored encrypted; never returned'),
+        driver: z
+          .enum(BMC_DRIVER_CHOICES)
+          .default('detect')
+          .describe(
+            'ipmi, redfish, or detect: the agent tries Redfish’s service root, then IPMI, and records what answered',
+          ),
+        cipherSuite: z.number().int().min(0).max(17).default(17).describe('IPMI cipher suite (3 for older BMCs)'),
+        redfish: redfishSettingsSchema
+          .optional()
+          .describe('Redfish settings (redfish and detect): certificate trust, and the system id on multi-system BMCs'),
+      })
+      .refine((b) => !(b.driver === 'ipmi' && b.redfish !== undefined), {
+        message: 'redfish settings apply to driver redfish or detect, not ipmi',
+        path: ['redfish'],
+      }),
+    hostname: dnsName.optional(),
+    labels: z.record(labelKey, labelValue).optional(),
+    bootMethod: z
+      .enum(BOOT_METHODS)
+      .default('pxe')
+      .describe(
+        'pxe, or virtual-media: the agent builds an ISO of the boot and the BMC boots it from its virtual CD (Redfish BMCs; for networks without PXE)',
+      ),
+  })
+  .refine((a) => !(a.bootMethod === 'virtual-media' && a.bmc.driver === 'ipmi'), {
+    message: 'virtual-media boot needs a Redfish BMC: driver redfish or detect, not ipmi',
+    path: ['bootMethod'],
+  });
 export type CreateAssetBody = z.infer<typeof createAssetBody>;
 
 /** Most assets one bulk request may enrol. */

@@ -188,6 +188,16 @@ describe('assets', () => {
           { siteId, bmc: { address: '10.4.0.3', username: 'root', password: PASSWORD, driver: 'ipmi', redfish: {} } },
           {
             siteId,
+            bootMethod: 'virtual-media',
+            bmc: { address: '10.4.0.5', username: 'root', password: PASSWORD, driver: 'ipmi' },
+          },
+          {
+            siteId,
+            bootMethod: 'virtual-media',
+            bmc: { address: '10.4.0.6', username: 'root', password: PASSWORD, driver: 'redfish' },
+          },
+          {
+            siteId,
             bmc: {
               address: '10.4.0.4',
               username: 'root',
@@ -200,8 +210,12 @@ describe('assets', () => {
       },
     });
     expect(res.status, res.text).toBe(200);
-    const [detect, redfish, ipmi, badTrust] = res.body.results;
+    const [detect, redfish, ipmi, mediaOnIpmi, media, badTrust] = res.body.results;
     expect(detect.asset.bmc).toMatchObject({ driver: 'detect', port: 623, redfish: null });
+    expect(detect.asset.bootMethod).toBe('pxe');
+    // Virtual media is a Redfish feature: an IPMI BMC has no virtual CD the agent can drive.
+    expect(mediaOnIpmi.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['assets.3.bootMethod']);
+    expect(media.asset).toMatchObject({ bootMethod: 'virtual-media', bmc: { driver: 'redfish', port: 443 } });
     expect(redfish.asset.bmc).toMatchObject({
       driver: 'redfish',
       port: 443,
@@ -210,10 +224,10 @@ describe('assets', () => {
     expect(redfish.asset.bmcHardware).toBeNull();
     expect(ipmi.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['assets.2.bmc.redfish']);
     expect(badTrust.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
-      'assets.3.bmc.redfish.tls',
-      'assets.3.bmc.redfish.tls.fingerprintSha256',
+      'assets.5.bmc.redfish.tls',
+      'assets.5.bmc.redfish.tls.fingerprintSha256',
     ]);
-    started.push(detect.asset.workflowId, redfish.asset.workflowId);
+    started.push(detect.asset.workflowId, redfish.asset.workflowId, media.asset.workflowId);
   });
 
   it('removes the asset again when the discovery workflow cannot be started', async () => {

@@ -8,6 +8,7 @@ import type {
   PowerState,
 } from './bmc-driver.js';
 import { BmcCommandFailedError } from './bmc-errors.js';
+import { waitForPowerState } from './power-wait.js';
 import { parseBootFlags } from './ipmitool-boot-flags.js';
 import { type IpmiEndpoint, IpmitoolRunner, type IpmitoolRunnerOptions } from './ipmitool-command.js';
 import type { POWER_CONTROL_ACK } from './ipmitool-parsers.js';
@@ -18,7 +19,6 @@ import {
   parsePowerControl,
   parsePowerStatus,
 } from './ipmitool-parsers.js';
-import { abortableSleep } from './retry.js';
 
 /** Options of {@link IpmitoolBmcDriver}. */
 export interface IpmitoolDriverOptions extends IpmitoolRunnerOptions {
@@ -114,22 +114,16 @@ export class IpmitoolBmcDriver implements BmcDriver {
     await this.exec(operation, ['power', action], (stdout) => parsePowerControl(stdout, action));
   }
 
-  private async waitForPower(target: PowerState): Promise<void> {
-    const poll = this.options.powerPoll ?? { timeoutMs: 30_000, intervalMs: 1_000 };
-    if (poll === false) return;
-    const deadline = Date.now() + poll.timeoutMs;
-    for (;;) {
-      const state = await this.powerState();
-      if (state === target) return;
-      if (Date.now() + poll.intervalMs > deadline) {
-        throw new BmcCommandFailedError(`BMC ${this.bmc} acknowledged power ${target} but still reports ${state}`, {
-          retryable: true,
-          details: { bmc: this.bmc, operation: `waitForPower(${target})` },
-        });
-      }
-      await abortableSleep(poll.intervalMs, this.lifetime.signal);
-    }
+  private waitForPower(target: PowerState): Promise<void> {
+    return waitForPowerState({
+      read: () => this.powerState(),
+      target,
+      poll: this.options.powerPoll ?? { timeoutMs: 30_000, intervalMs: 1_000 },
+      bmc: this.bmc,
+      signal: this.lifetime.signal,
+    });
   }
+
 
   private exec<T>(operation: string, command: string[], parse: (stdout: string) => T): Promise<T> {
     if (this.lifetime.signal.aborted) return Promise.reject(this.lifetime.signal.reason);

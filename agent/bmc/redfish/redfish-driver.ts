@@ -4,6 +4,7 @@
  * `VirtualMedia.InsertMedia`. Quirks of real BMCs handled here are named where they are handled.
  */
 import type { RedfishSettings } from '../../../shared/bmc-endpoint.js';
+import { waitForPowerState } from '../power-wait.js';
 import type { BmcHardware } from '../../../shared/inventory.js';
 import type {
   BmcDriver,
@@ -16,7 +17,6 @@ import type {
   VirtualMedia,
 } from '../bmc-driver.js';
 import { BmcCommandFailedError, BmcUnsupportedError, isBmcError } from '../bmc-errors.js';
-import { abortableSleep } from '../retry.js';
 import type { RetryPolicy } from '../retry.js';
 import { NO_RETRY, RedfishClient, type RedfishClientOptions, type RedfishEndpoint } from './redfish-client.js';
 import {
@@ -225,22 +225,16 @@ export class RedfishBmcDriver implements BmcDriver {
     });
   }
 
-  private async waitForPower(target: PowerState): Promise<void> {
-    const poll = this.options.powerPoll ?? { timeoutMs: 60_000, intervalMs: 1_000 };
-    if (poll === false) return;
-    const deadline = Date.now() + poll.timeoutMs;
-    for (;;) {
-      const state = await this.powerState();
-      if (state === target) return;
-      if (Date.now() + poll.intervalMs > deadline) {
-        throw new BmcCommandFailedError(`BMC ${this.bmc} accepted power ${target} but still reports ${state}`, {
-          retryable: true,
-          details: { bmc: this.bmc, operation: `waitForPower(${target})` },
-        });
-      }
-      await abortableSleep(poll.intervalMs, this.lifetime.signal);
-    }
+  private waitForPower(target: PowerState): Promise<void> {
+    return waitForPowerState({
+      read: () => this.powerState(),
+      target,
+      poll: this.options.powerPoll ?? { timeoutMs: 60_000, intervalMs: 1_000 },
+      bmc: this.bmc,
+      signal: this.lifetime.signal,
+    });
   }
+
 
   /** Path of the ComputerSystem: the configured id, else the BMC's only system. */
   private systemPath(operation: string): Promise<string> {

@@ -97,7 +97,7 @@ describe.skipIf(tools.length > 0)(
       ]) {
         const res = await fetch(`${server.url}/media/${name}`);
         expect(res.status, name).toBe(404);
-        expect((await res.json()).code).toBe('MEDIA_NOT_FOUND');
+        expect(((await res.json()) as { code: string }).code).toBe('MEDIA_NOT_FOUND');
       }
       // Another asset's image is untouched by ast_2's rebuilds.
       expect((await readdir(join(dir, 'media'))).filter((f) => f.endsWith('.iso'))).toHaveLength(2);

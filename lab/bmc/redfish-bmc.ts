@@ -2,7 +2,8 @@
  * One simulated Redfish BMC: a real `sushy-emulator` (sushy-tools 2.2.0, fake driver) serving
  * HTTPS on the server's own loopback address with a self-signed certificate and Basic auth, and a
  * small HTTP receiver on 127.0.0.1 for the fake driver's change notifications. A Node caller sees
- * power changes through `onPower` and {@link RedfishBmc.state}.
+ * power changes through `onPower` and {@link RedfishBmc.state}, the virtual CD through
+ * {@link RedfishBmc.insertedMedia}.
  *
  * The fake driver applies a power request late: it records it with an apply time 1–11 s ahead and
  * applies it the next time the system is read after that. The receiver therefore reads the system
@@ -12,6 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
+import { z } from 'zod';
 import { isExecutable } from '../../tools/devservices/find-binary.js';
 import { findSushyEmulator } from '../../tools/setup/python-tools.js';
 import { createBmcCertificate } from './bmc-certificate.js';
@@ -64,11 +66,23 @@ export interface RedfishBmc {
   state(): RedfishSystemState;
   /** Resolves with the state once `predicate` holds; rejects after `timeoutMs` (default 15 s: sushy delays up to 11 s). */
   waitFor(predicate: (state: RedfishSystemState) => boolean, timeoutMs?: number): Promise<RedfishSystemState>;
+  /**
+   * The image URL in the system's virtual CD (`VirtualMedia/Cd`) while one is inserted, else
+   * undefined; read from sushy at each call. Rejects when the BMC does not answer 200.
+   */
+  insertedMedia(): Promise<string | undefined>;
   /** False freezes the emulator (SIGSTOP): connections open but nothing answers, as a hung BMC. True resumes it. */
   setReachable(reachable: boolean): void;
   /** Stops sushy-emulator (its process group: SIGTERM, SIGKILL after 3 s) and the receiver. Idempotent. */
   stop(): Promise<void>;
 }
+
+/**
+ * The fields of a VirtualMedia resource the lab reads. sushy 2.2.0 serves the system's one CD at
+ * `/redfish/v1/Systems/<id>/VirtualMedia/Cd` (the Manager's `VirtualMedia` link points there too);
+ * after InsertMedia, `Image` is the URL as given and `Inserted` true; ejected, `""` and false.
+ */
+const virtualMediaSchema = z.looseObject({ Image: z.string().nullish(), Inserted: z.boolean().nullish() });
 
 /** Process groups of every sushy-emulator started and not stopped; killed when this process exits. */
 const live = new Set<number>();
@@ -172,6 +186,10 @@ async function startOnPort(
       system,
     }),
   );
+  // InsertMedia downloads the whole image into the temporary directory and keeps it until an
+  // eject (a second insert leaves the first copy behind): under sushy's state, a new BMC drops them.
+  const mediaTmp = join(stateDir, 'sushy-state', 'media-downloads');
+  await mkdir(mediaTmp, { recursive: true });
   const logFile = join(stateDir, 'sushy-emulator.log');
   const log = openSync(logFile, 'a');
   // Its own process group, so stop reaches anything it forks; stdin is a pipe that closes when
@@ -179,7 +197,7 @@ async function startOnPort(
   const child: ChildProcess = spawn(
     ctx.python,
     [join(stateDir, 'launcher.py'), join(stateDir, 'templates'), '--config', join(stateDir, 'sushy.conf.py')],
-    { stdio: ['pipe', log, log], detached: true },
+    { stdio: ['pipe', log, log], detached: true, env: { ...process.env, TMPDIR: mediaTmp } },
   );
   closeSync(log);
   const pid = child.pid as number;
@@ -232,6 +250,7 @@ async function startOnPort(
       logFile,
       state: () => ctx.tracker.state(),
       waitFor: (predicate, timeoutMs = 15_000) => waitForState(() => ctx.tracker.state(), predicate, timeoutMs),
+      insertedMedia: () => readInsertedMedia(target, `/redfish/v1/Systems/${system.uuid}/VirtualMedia/Cd`),
       setReachable: (reachable) => {
         if (reachable === !frozen || child.exitCode !== null) return;
         frozen = !reachable;
@@ -240,6 +259,13 @@ async function startOnPort(
       stop,
     },
   };
+}
+
+async function readInsertedMedia(target: RedfishTarget, path: string): Promise<string | undefined> {
+  const res = await redfishRequest(target, 'GET', path, { timeoutMs: 3_000 });
+  if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
+  const media = virtualMediaSchema.parse(JSON.parse(res.body));
+  return media.Inserted === true && media.Image ? media.Image : undefined;
 }
 
 function logTail(logFile: string): string {

@@ -1,7 +1,8 @@
 /**
  * What a virtual server does between power-on and power-off: POST, then network boot (PXE →
- * utility OS or Talos) or disk boot (an installed Talos, else "no bootable device"). One
- * {@link MachineRuntime} per server; each boot runs under an AbortSignal that power-off fires.
+ * utility OS or Talos), virtual-media boot (the ISO in the BMC's virtual CD → the same) or disk
+ * boot (an installed Talos, else "no bootable device"). One {@link MachineRuntime} per server;
+ * each boot runs under an AbortSignal that power-off fires.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimBootDevice } from '../bmc/ipmi-sim.js';
@@ -10,6 +11,7 @@ import { startTalosNode, type TalosNode } from '../talos-node/talos-node.js';
 import { parseMachineConfig } from '../talos-node/machine-config.js';
 import type { UtilityOsServer } from '../utility-os/utility-os-server.js';
 import type { VirtualServerFaults, VirtualServerSpec } from './machine-spec.js';
+import { bootFromMedia, type MediaBootResult } from './media-boot.js';
 import {
   eraseTalosInstall,
   readTalosBootSettings,
@@ -29,6 +31,8 @@ export type MachinePhase =
   | 'hung'
   /** Following the PXE chain. */
   | 'pxe'
+  /** Reading the ISO in the BMC's virtual CD (detail: its URL). */
+  | 'media'
   /** Utility OS up: SSH answers and the agent was told. */
   | 'utility'
   /** Talos writing itself to the install disk. */
@@ -51,6 +55,10 @@ export interface MachineEvent {
 export interface BootContext {
   spec: VirtualServerSpec;
   diskDir: string;
+  /** Where a virtual-media boot puts the image and what it reads off it; emptied by every such boot. */
+  mediaDir: string;
+  /** The image URL in the BMC's virtual CD, if one is inserted; absent when the BMC has no virtual media (IPMI). */
+  insertedMedia?: () => Promise<string | undefined>;
   faults: () => VirtualServerFaults;
   delays: { postMs: number; bootMs: number; installMs: number };
   network: {
@@ -104,6 +112,7 @@ export class MachineRuntime {
       if (this.ctx.faults().neverBoots) return this.setPhase('hung', 'fault: never boots');
       await sleep(this.ctx.delays.postMs, undefined, { signal });
       if (device === 'pxe') await this.networkBoot(signal);
+      else if (device === 'cdrom') await this.mediaBoot(signal);
       else await this.diskBoot(signal);
     } catch (err) {
       if (signal.aborted) return;
@@ -135,9 +144,28 @@ export class MachineRuntime {
     });
     signal.throwIfAborted();
     if (result.outcome === 'local-disk') return this.diskBoot(signal);
+    await this.runKernel({ ...result, outcome: result.outcome }, signal);
+  }
+
+  /** A CD boot asks the BMC what is inserted (sushy keeps the image's URL), then boots it as GRUB would. */
+  private async mediaBoot(signal: AbortSignal): Promise<void> {
+    const imageUrl = await this.ctx.insertedMedia?.();
+    signal.throwIfAborted();
+    if (imageUrl === undefined) return this.setPhase('no-boot-device', 'no virtual media inserted');
+    this.setPhase('media', imageUrl);
+    const result = await bootFromMedia({ imageUrl, workDir: this.ctx.mediaDir, fetchConfig: true, signal });
+    signal.throwIfAborted();
+    await this.runKernel(result, signal);
+  }
+
+  /** What a loaded kernel does, however it was loaded: the utility OS, or Talos installing itself. */
+  private async runKernel(
+    kernel: Pick<MediaBootResult, 'outcome' | 'kernelArgs' | 'configUrl' | 'machineConfig'>,
+    signal: AbortSignal,
+  ): Promise<void> {
     await sleep(this.ctx.delays.bootMs, undefined, { signal });
-    if (result.outcome === 'utility') return this.utilityBoot(result.kernelArgs, signal);
-    const config = result.machineConfig ?? (await this.fetchConfig(result.configUrl ?? '', signal));
+    if (kernel.outcome === 'utility') return this.utilityBoot(kernel.kernelArgs, signal);
+    const config = kernel.machineConfig ?? (await this.fetchConfig(kernel.configUrl ?? '', signal));
     await this.install(config, signal);
   }
 

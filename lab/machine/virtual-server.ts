@@ -1,8 +1,8 @@
 /**
  * One simulated server: its disks (sparse files), a real BMC reached on the server's own loopback
  * address — `ipmi_sim` (IPMI over LAN) or `sushy-emulator` (Redfish over HTTPS) — and a power
- * state machine driven by that BMC. Power on boots (POST, then PXE or disk per the BMC's boot
- * device); power off stops whatever ran.
+ * state machine driven by that BMC. Power on boots (POST, then PXE, virtual CD or disk per the
+ * BMC's boot device); power off stops whatever ran.
  */
 import { mkdir, open } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -18,7 +18,10 @@ import type { VirtualServerFaults, VirtualServerSpec } from './machine-spec.js';
 export type { MachineEvent, MachinePhase } from './boot-sequence.js';
 
 /** Options of {@link startVirtualServer}. */
-export interface VirtualServerOptions extends Omit<BootContext, 'faults' | 'diskDir' | 'delays'> {
+export interface VirtualServerOptions extends Omit<
+  BootContext,
+  'faults' | 'diskDir' | 'mediaDir' | 'insertedMedia' | 'delays'
+> {
   /** Absolute directory of this server (disks, BMC state); created if missing. */
   dir: string;
   delays?: Partial<BootContext['delays']>;
@@ -70,6 +73,8 @@ interface ServerBmc {
   power(): ServerPowerState;
   /** Applies the server's `bmcDropRate` fault (Redfish: any rate of 1 freezes the BMC; TCP has no lost packets). */
   applyDropRate(): void;
+  /** The image URL in the BMC's virtual CD, if one is inserted; absent for a BMC without virtual media. */
+  insertedMedia?: () => Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -113,9 +118,14 @@ export async function startVirtualServer(options: VirtualServerOptions): Promise
   await mkdir(diskDir, { recursive: true });
   for (const disk of spec.disks) await createDisk(join(diskDir, `${disk.name}.img`), disk.sizeBytes);
   let faults: VirtualServerFaults = { ...options.faults };
+  // The runtime exists before the BMC (the BMC's power events drive it): a CD boot asks the BMC
+  // through this, bound once the BMC is up.
+  let insertedMedia: ServerBmc['insertedMedia'] = undefined;
   const runtime = new MachineRuntime({
     ...options,
     diskDir,
+    mediaDir: join(options.dir, 'media'),
+    insertedMedia: async () => insertedMedia?.(),
     faults: () => faults,
     delays: { postMs: 0, bootMs: 0, installMs: 0, ...options.delays },
   });
@@ -146,6 +156,7 @@ export async function startVirtualServer(options: VirtualServerOptions): Promise
       ? await startRedfishServerBmc(options, () => faults, handlers)
       : await startIpmiServerBmc(options, () => faults, handlers);
   started.applyDropRate();
+  insertedMedia = started.insertedMedia;
 
   let stopped: Promise<void> | undefined;
   return {
@@ -259,7 +270,12 @@ async function startIpmiServerBmc(
 }
 
 /** The lab's boot device for what a Redfish system booted from. */
-const SIM_DEVICE_OF: Record<RedfishBootDevice, SimBootDevice> = { pxe: 'pxe', disk: 'disk', cd: 'cdrom', other: 'bios' };
+const SIM_DEVICE_OF: Record<RedfishBootDevice, SimBootDevice> = {
+  pxe: 'pxe',
+  disk: 'disk',
+  cd: 'cdrom',
+  other: 'bios',
+};
 
 /** `sushy-emulator` serving the server's one ComputerSystem over HTTPS on its BMC address. */
 async function startRedfishServerBmc(
@@ -301,6 +317,7 @@ async function startRedfishServerBmc(
     },
     power: () => power(bmc.state()),
     applyDropRate: () => bmc.setReachable((faults().bmcDropRate ?? 0) < 1),
+    insertedMedia: () => bmc.insertedMedia(),
     stop: () => bmc.stop(),
   };
 }

@@ -21,7 +21,7 @@ async function allZero(file: string, start: number, length: number): Promise<boo
 
 // Issues 9 and 15's acceptance, through the REST API only: site → agent → a rack of mixed BMCs
 // (lab-01 IPMI; lab-02 Redfish, enrolled as such with its certificate pinned; lab-03 Redfish,
-// enrolled as `detect`) → discovery → a 3-node Talos cluster (1 control plane, 2 workers) →
+// enrolled as `detect` and booting from virtual media, never PXE) → discovery → a 3-node Talos cluster (1 control plane, 2 workers) →
 // kubectl with the downloaded kubeconfig → delete → every disk of every node really zeroed,
 // per-disk reports stored, assets available again.
 describe('a 3-node Talos cluster on a simulated datacenter of IPMI and Redfish BMCs, through the REST API', () => {
@@ -29,7 +29,12 @@ describe('a 3-node Talos cluster on a simulated datacenter of IPMI and Redfish B
   let clusterId: string;
 
   beforeAll(async () => {
-    stack = await startRestLabStack('e2e-rest', { machines: 3, redfish: ['lab-02', 'lab-03'], detect: ['lab-03'] });
+    stack = await startRestLabStack('e2e-rest', {
+      machines: 3,
+      redfish: ['lab-02', 'lab-03'],
+      detect: ['lab-03'],
+      virtualMedia: ['lab-03'],
+    });
   });
   afterAll(async () => stack?.stop());
 
@@ -60,6 +65,12 @@ describe('a 3-node Talos cluster on a simulated datacenter of IPMI and Redfish B
       );
       expect(asset.bmc.redfish.tls.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     }
+    // lab-03 booted its utility OS from the ISO the agent built and its BMC inserted.
+    const discovery = (await stack.call('GET', `/api/v1/workflows/${assets[2].workflowId}`)).body;
+    const steps = discovery.steps.map((s: { name: string; status: string }) => `${s.name}: ${s.status}`);
+    expect(steps).toContain('Boot once from virtual media: completed');
+    expect(steps.some((s: string) => s.startsWith('Set one-time PXE boot'))).toBe(false);
+    expect(stack.lab.server('lab-03').history.map((e) => e.phase)).toContain('media');
     const detected = await stack.api.container.repositories.events.collection
       .find({ orgId: stack.orgId, type: 'asset.bmc_detected' })
       .toArray();

@@ -144,7 +144,7 @@ export class MachineRuntime {
     });
     signal.throwIfAborted();
     if (result.outcome === 'local-disk') return this.diskBoot(signal);
-    await this.runKernel({ ...result, outcome: result.outcome }, signal);
+    await this.runKernel({ ...result, outcome: result.outcome }, signal); // outcome narrowed: no local-disk here
   }
 
   /** A CD boot asks the BMC what is inserted (sushy keeps the image's URL), then boots it as GRUB would. */

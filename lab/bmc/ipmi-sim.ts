@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { waitForState } from './wait-for-state.js';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -221,7 +222,7 @@ async function startOnPort(options: IpmiSimOptions, port: number): Promise<IpmiS
     cipherSuite: 3,
     pid: child.pid as number,
     state,
-    waitFor: (predicate, timeoutMs = 5_000) => waitForState(state, predicate, timeoutMs),
+    waitFor: (predicate, timeoutMs = 5_000) => waitForState(state, predicate, timeoutMs, 'simulated chassis'),
     powerLost: () => {
       writeFileSync(join(stateDir, 'power.tmp'), '0\n');
       renameSync(join(stateDir, 'power.tmp'), join(stateDir, 'power'));
@@ -258,19 +259,4 @@ async function waitUntilListening(child: ChildProcess, port: number, stderrTail:
     }
   }
   throw new Error(`ipmi_sim did not answer on 127.0.0.1:${port} within 10 s: ${stderrTail.join('\n')}`);
-}
-
-async function waitForState(
-  state: () => SimChassisState,
-  predicate: (state: SimChassisState) => boolean,
-  timeoutMs: number,
-): Promise<SimChassisState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const current = state();
-    if (predicate(current)) return current;
-    if (Date.now() > deadline)
-      throw new Error(`simulated chassis never reached the expected state; now ${JSON.stringify(current)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

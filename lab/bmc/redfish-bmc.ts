@@ -10,6 +10,7 @@
  * itself when a pending change falls due, so a Reset takes effect without anyone polling.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { waitForState } from './wait-for-state.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -20,7 +21,8 @@ import { createBmcCertificate } from './bmc-certificate.js';
 import { bcryptHtpasswdLine } from './htpasswd.js';
 import { FingerprintMismatchError, redfishRequest, type RedfishTarget } from './redfish-request.js';
 import { PendingPowerApplier, startNotificationReceiver } from './sushy-notifications.js';
-import { freeTcpPort, tcpPortFree } from './tcp-port.js';
+import { freePort } from '../../tools/devservices/free-port.js';
+import { tcpPortFree } from './tcp-port.js';
 import { driveTemplate, sushyConfig, sushyLauncher, type SushySystem } from './sushy-files.js';
 import {
   fakeSystemNotificationSchema,
@@ -130,7 +132,7 @@ export async function startRedfishBmc(options: RedfishBmcOptions): Promise<Redfi
   const receiver = await startNotificationReceiver((body) => onNotification(body));
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const port = options.port ?? ((await tcpPortFree(options.address, 443)) ? 443 : await freeTcpPort(options.address));
+    const port = options.port ?? ((await tcpPortFree(options.address, 443)) ? 443 : await freePort(options.address));
     try {
       const started = await startOnPort(options, { python, port, notificationUrl: receiver.url, cert, tracker });
       onNotification = started.onNotification;
@@ -249,7 +251,8 @@ async function startOnPort(
       pid,
       logFile,
       state: () => ctx.tracker.state(),
-      waitFor: (predicate, timeoutMs = 15_000) => waitForState(() => ctx.tracker.state(), predicate, timeoutMs),
+      waitFor: (predicate, timeoutMs = 15_000) =>
+        waitForState(() => ctx.tracker.state(), predicate, timeoutMs, 'Redfish system'),
       insertedMedia: () => readInsertedMedia(target, `/redfish/v1/Systems/${system.uuid}/VirtualMedia/Cd`),
       setReachable: (reachable) => {
         if (reachable === !frozen || child.exitCode !== null) return;
@@ -295,19 +298,4 @@ async function waitUntilServing(child: ChildProcess, target: RedfishTarget, logF
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`sushy-emulator did not answer on https://${where} within 15 s: ${logTail(logFile)}`);
-}
-
-async function waitForState(
-  state: () => RedfishSystemState,
-  predicate: (state: RedfishSystemState) => boolean,
-  timeoutMs: number,
-): Promise<RedfishSystemState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const current = state();
-    if (predicate(current)) return current;
-    if (Date.now() > deadline)
-      throw new Error(`Redfish system never reached the expected state; now ${JSON.stringify(current)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -10,6 +10,7 @@
  * or variables in them. Anything else is refused with the line, so a drift shows at once.
  */
 import { execFile } from 'node:child_process';
+import { kernelOutcome } from '../pxe-client/kernel-outcome.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
@@ -190,18 +191,11 @@ export async function bootFromMedia(opts: MediaBootOptions): Promise<MediaBootRe
   return { outcome, kernelArgs: args, configUrl, machineConfig, downloads, files };
 }
 
-/** What the kernel args boot, read as `pxeBoot` reads them (lab/pxe-client/pxe-client.ts). */
+/** What the kernel args boot, read as `pxeBoot` reads them. */
 function readKernelOutcome(args: readonly string[]): { outcome: MediaBootResult['outcome']; configUrl?: string } {
-  const outcome = args.includes('talos.platform=metal')
-    ? 'talos'
-    : args.includes('rackpilot.boot=utility')
-      ? 'utility'
-      : null;
-  if (outcome === null) throw new MediaBootError('grub', 'kernel is neither Talos nor the utility image');
-  const configUrl = args.find((a) => a.startsWith('talos.config='))?.slice('talos.config='.length);
-  if (outcome === 'talos' && configUrl === undefined)
-    throw new MediaBootError('grub', 'Talos kernel without talos.config=');
-  return { outcome, configUrl };
+  const read = kernelOutcome(args);
+  if ('error' in read) throw new MediaBootError('grub', read.error);
+  return read;
 }
 
 function checkLoopback(url: string, stage: MediaBootError['stage']): void {

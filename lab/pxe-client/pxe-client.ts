@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { pxeDhcpExchange } from './dhcp-client.js';
 import { parseIpxeScript, type IpxeCommand } from './ipxe-script-parser.js';
+import { kernelOutcome } from './kernel-outcome.js';
 import { tftpGet } from './tftp-client.js';
 
 export interface PxeBootOptions {
@@ -114,15 +115,9 @@ export async function pxeBoot(opts: PxeBootOptions): Promise<PxeBootResult> {
     if (body.length === 0) throw new PxeBootError('download', `${url} is empty`);
   }
   const args = kernel.args;
-  const outcome = args.includes('talos.platform=metal')
-    ? 'talos'
-    : args.includes('rackpilot.boot=utility')
-      ? 'utility'
-      : null;
-  if (outcome === null) throw new PxeBootError('script', 'kernel is neither Talos nor the utility image');
-  const configUrl = args.find((a) => a.startsWith('talos.config='))?.slice('talos.config='.length);
-  if (outcome === 'talos' && configUrl === undefined)
-    throw new PxeBootError('script', 'Talos kernel without talos.config=');
+  const read = kernelOutcome(args);
+  if ('error' in read) throw new PxeBootError('script', read.error);
+  const { outcome, configUrl } = read;
   const machineConfig =
     opts.fetchConfig && configUrl !== undefined ? (await download(configUrl, 'config')).toString('utf8') : undefined;
   return { outcome, kernelArgs: args, configUrl, machineConfig, downloads, firmware };

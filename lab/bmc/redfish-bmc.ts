@@ -228,7 +228,7 @@ async function startOnPort(
       await exited;
       clearTimeout(killTimer);
     }
-    killGroup(pid, 'SIGKILL'); // anything left in its group
+    // Nothing is signalled once it has exited: with pid_max 32768 its group id may soon be another's.
   };
 
   try {
@@ -255,7 +255,7 @@ async function startOnPort(
         waitForState(() => ctx.tracker.state(), predicate, timeoutMs, 'Redfish system'),
       insertedMedia: () => readInsertedMedia(target, `/redfish/v1/Systems/${system.uuid}/VirtualMedia/Cd`),
       setReachable: (reachable) => {
-        if (reachable === !frozen || child.exitCode !== null) return;
+        if (reachable === !frozen || child.exitCode !== null || child.signalCode !== null) return;
         frozen = !reachable;
         killGroup(pid, reachable ? 'SIGCONT' : 'SIGSTOP');
       },

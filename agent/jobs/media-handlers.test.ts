@@ -58,7 +58,16 @@ describe('bmc.boot_media', () => {
     expect(built).toEqual([{ plan: expect.objectContaining({ kind: 'utility', assetId: 'a1' }), mac: undefined }]);
   });
 
-  it('fails clearly, touching nothing, for an IPMI BMC, for no plan, and for another asset’s default plan', async () => {
+  it('still boots its own utility image when a concurrent discovery took over the default plan', async () => {
+    const bmc = new MediaBmc({ protocol: 'redfish' });
+    const { ctx, built } = mediaContext(bmc);
+    ctx.bootPlans.setDefaultPlan({ kind: 'utility', jobId: 'job-9', assetId: 'other' });
+    await runJob('bmc.boot_media', { assetId: 'a1', macs: [], efi: true }, ctx);
+    expect(built).toEqual([{ plan: { kind: 'utility', jobId: 'job-1', assetId: 'a1' }, mac: undefined }]);
+    expect(bmc.mediaCalls).toHaveLength(2);
+  });
+
+  it('fails clearly, touching nothing, for an IPMI BMC and for no plan', async () => {
     const ipmi = mediaContext(new FakeBmcDriver({ protocol: 'ipmi' }));
     ipmi.ctx.bootPlans.register(MAC, { kind: 'utility', jobId: 'job-0', assetId: 'a1' });
     await expect(runJob('bmc.boot_media', { assetId: 'a1', macs: [MAC], efi: true }, ipmi.ctx)).rejects.toMatchObject({
@@ -69,7 +78,6 @@ describe('bmc.boot_media', () => {
     await expect(runJob('bmc.boot_media', { assetId: 'a1', macs: [MAC], efi: true }, none.ctx)).rejects.toMatchObject({
       failure: { type: 'InvalidJob', message: expect.stringMatching(/boot.prepare must run first/) },
     });
-    none.ctx.bootPlans.setDefaultPlan({ kind: 'utility', jobId: 'job-9', assetId: 'other' });
     await expect(runJob('bmc.boot_media', { assetId: 'a1', macs: [], efi: true }, none.ctx)).rejects.toMatchObject({
       failure: { type: 'InvalidJob' },
     });

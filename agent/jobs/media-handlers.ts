@@ -25,7 +25,13 @@ export const bmcBootMedia: JobHandler<'bmc.boot_media'> = async ({ assetId, macs
     });
   }
   const mac = macs[0];
-  const plan = mac !== undefined ? ctx.bootPlans.get(mac) : ctx.bootPlans.defaultPlan;
+  // A machine never inventoried has no plan of its own: it boots the utility image, like every
+  // unknown MAC. The registry's one default slot may be another discovery's by now (concurrent
+  // discoveries each set it), so the image is this asset's utility boot, given a default exists.
+  const plan =
+    mac !== undefined
+      ? ctx.bootPlans.get(mac)
+      : ctx.bootPlans.defaultPlan && { kind: 'utility' as const, jobId: ctx.jobId, assetId };
   if (plan === undefined || plan.assetId !== assetId || plan.kind === 'local-disk') {
     throw new JobFailedError({
       type: FailureTypes.InvalidJob,

@@ -305,4 +305,3 @@ async function ignoreDuplicate(write: Promise<unknown>): Promise<void> {
     if (!isDuplicateKeyError(err)) throw err;
   }
 }
-

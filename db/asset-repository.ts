@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
+import { findPage, type Page, type PageRequest } from './page.js';
+import { findScoped } from './find-scoped.js';
 import { EventRepository, emitSafely, type EventSink } from './event-repository.js';
 import { ASSET_TRANSITIONS, nextAssetState, type AssetState, type AssetTransition } from '../shared/asset-state.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
@@ -62,6 +64,14 @@ export interface AssetDoc {
 }
 
 /** A transition claim not applied within this long is presumed abandoned by a writer that died. */
+export interface AssetListFilter {
+  status?: AssetState | undefined;
+  siteId?: string | undefined;
+  /** `key=value` pairs, all required. */
+  labels?: Record<string, string> | undefined;
+  clusterId?: string | undefined;
+}
+
 export const STALE_CLAIM_MS = 60_000;
 
 /** Boot-event lookups remembered per process (a few per machine; cleared when full). */
@@ -109,6 +119,64 @@ export class AssetRepository {
     const doc = await this.collection.findOne({ _id: assetId });
     if (!doc) throw new NotFoundError(`Asset ${assetId} not found`, { assetId }, 'ASSET_NOT_FOUND');
     return doc;
+  }
+
+  /** The asset if it is of this organization or site, else null (one of another scope looks absent). */
+  findScoped(assetId: string, scope: { orgId: string } | { siteId: string }): Promise<AssetDoc | null> {
+    return findScoped(this.collection, assetId, scope);
+  }
+
+  /** The organization's assets among `ids` (others and unknown ids are left out). */
+  findManyInOrg(orgId: string, ids: readonly string[]): Promise<AssetDoc[]> {
+    return this.collection.find({ _id: { $in: [...ids] }, orgId }).toArray();
+  }
+
+  /** Which of `ids` are still attached to the cluster. */
+  async attachedTo(clusterId: string, ids: readonly string[]): Promise<string[]> {
+    const attached = await this.collection
+      .find({ _id: { $in: [...ids] }, clusterId }, { projection: { _id: 1 } })
+      .toArray();
+    const still = new Set(attached.map((a) => a._id));
+    return ids.filter((id) => still.has(id));
+  }
+
+  list(orgId: string, filter: AssetListFilter, page: PageRequest): Promise<Page<AssetDoc>> {
+    const query: Filter<AssetDoc> = {
+      orgId,
+      ...(filter.status ? { state: filter.status } : {}),
+      ...(filter.siteId ? { siteId: filter.siteId } : {}),
+      ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
+      ...Object.fromEntries(Object.entries(filter.labels ?? {}).map(([k, v]) => [`labels.${k}`, v])),
+    };
+    return findPage(this.collection, query, page, { status: 'state' });
+  }
+
+  countInSite(orgId: string, siteId: string): Promise<number> {
+    return this.collection.countDocuments({ orgId, siteId });
+  }
+
+  /** Sets and unsets fields of the organization's asset; returns it updated, or null when absent. */
+  updateInOrg(
+    orgId: string,
+    assetId: string,
+    set: Partial<AssetDoc>,
+    unset: Record<string, ''>,
+  ): Promise<AssetDoc | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: assetId, orgId },
+      { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** Deletes the asset only if it is still at `version` (unchanged since it was read); returns whether it did. */
+  async deleteAtVersion(orgId: string, assetId: string, version: number): Promise<boolean> {
+    return (await this.collection.deleteOne({ _id: assetId, orgId, version })).deletedCount === 1;
+  }
+
+  /** Deletes an asset whose discovery could not be started (it was never seen by anyone else). */
+  async remove(assetId: string): Promise<void> {
+    await this.collection.deleteOne({ _id: assetId });
   }
 
   /**

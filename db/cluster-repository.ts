@@ -1,4 +1,6 @@
 import type { Collection, Db } from 'mongodb';
+import { findScoped } from './find-scoped.js';
+import { findPage, type Page, type PageRequest } from './page.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 
 /** Lifecycle of a cluster. */
@@ -90,6 +92,41 @@ export class ClusterRepository {
     const doc = await this.collection.findOne({ _id: clusterId });
     if (!doc) throw new NotFoundError(`Cluster ${clusterId} not found`, { clusterId }, 'CLUSTER_NOT_FOUND');
     return doc;
+  }
+
+  /**
+   * The cluster if it is of this organization or site, else null. `fields`: read only these (a
+   * cluster carries every node's sealed machine config; most readers need one field).
+   */
+  findScoped(
+    clusterId: string,
+    scope: { orgId: string } | { siteId: string },
+    fields?: readonly string[],
+  ): Promise<ClusterDoc | null> {
+    return findScoped(this.collection, clusterId, scope, fields);
+  }
+
+  /** The cluster's name and status, or null. */
+  summary(clusterId: string): Promise<Pick<ClusterDoc, '_id' | 'name' | 'status'> | null> {
+    return this.collection.findOne({ _id: clusterId }, { projection: { status: 1, name: 1 } });
+  }
+
+  async nameTaken(orgId: string, name: string): Promise<boolean> {
+    return (await this.collection.findOne({ orgId, name }, { projection: { _id: 1 } })) !== null;
+  }
+
+  /** The organization's clusters in one of `statuses` with a node at one of `ips`. */
+  usingIps(orgId: string, statuses: readonly ClusterStatus[], ips: readonly string[]): Promise<ClusterDoc[]> {
+    return this.collection.find({ orgId, status: { $in: [...statuses] }, 'nodes.ip': { $in: [...ips] } }).toArray();
+  }
+
+  list(orgId: string, filter: { status?: ClusterStatus | undefined }, page: PageRequest): Promise<Page<ClusterDoc>> {
+    return findPage(this.collection, { orgId, ...(filter.status ? { status: filter.status } : {}) }, page);
+  }
+
+  /** Deletes a cluster whose create workflow could not be started. */
+  async remove(clusterId: string): Promise<void> {
+    await this.collection.deleteOne({ _id: clusterId });
   }
 
   /** Moves the cluster to `status` when it is in one of `from`; repeating a move already made is a no-op. */

@@ -1,7 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
-import type { PageRequest } from '../api/repositories/database.js';
-import { toMongoSort } from '../api/repositories/database.js';
+import { findPage, type Page, type PageRequest } from './page.js';
 import { findScoped } from './find-scoped.js';
 
 /** What the site's agent last reported about itself (heartbeat). */
@@ -60,13 +59,8 @@ export class SiteRepository {
     return findScoped(this.collection, id, { orgId });
   }
 
-  async list(orgId: string, filter: SiteListFilter, page: PageRequest): Promise<{ items: SiteDoc[]; total: number }> {
-    const query = { orgId, ...(filter.name !== undefined ? { name: filter.name } : {}) };
-    const [items, total] = await Promise.all([
-      this.collection.find(query).sort(toMongoSort(page.sort)).skip(page.skip).limit(page.limit).toArray(),
-      this.collection.countDocuments(query),
-    ]);
-    return { items, total };
+  list(orgId: string, filter: SiteListFilter, page: PageRequest): Promise<Page<SiteDoc>> {
+    return findPage(this.collection, { orgId, ...(filter.name !== undefined ? { name: filter.name } : {}) }, page);
   }
 
   /** Sets fields; returns the updated site or null when absent. */

@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from './duplicate-key.js';
 import { claimOnce, claimsCollection, type ClaimDoc } from './claim-once.js';
 import type { EventType, PING_EVENT_TYPE } from '../shared/events.js';
+import { findPage, type Page, type PageRequest } from './page.js';
 
 /** Where a delivery stands. */
 export type DeliveryState =
@@ -143,18 +144,8 @@ export class WebhookDeliveryRepository {
   }
 
   /** One webhook's deliveries, newest first, optionally in one state. */
-  async list(
-    orgId: string,
-    webhookId: string,
-    page: { skip: number; limit: number; sort: Record<string, 1 | -1> },
-    state?: DeliveryState,
-  ): Promise<{ items: WebhookDeliveryDoc[]; total: number }> {
-    const query = { orgId, webhookId, ...(state ? { state } : {}) };
-    const [items, total] = await Promise.all([
-      this.collection.find(query).sort(page.sort).skip(page.skip).limit(page.limit).toArray(),
-      this.collection.countDocuments(query),
-    ]);
-    return { items, total };
+  list(orgId: string, webhookId: string, page: PageRequest, state?: DeliveryState): Promise<Page<WebhookDeliveryDoc>> {
+    return findPage(this.collection, { orgId, webhookId, ...(state ? { state } : {}) }, page);
   }
 
   async get(id: string): Promise<WebhookDeliveryDoc | null> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { findScoped } from './find-scoped.js';
+import { findPage, type Page, type PageRequest } from './page.js';
 
 /** A `webhooks` document: one destination of an organization's lifecycle events. */
 export interface WebhookDoc {
@@ -55,15 +56,8 @@ export class WebhookRepository {
     return this.collection.findOne({ _id: id });
   }
 
-  async list(
-    orgId: string,
-    page: { skip: number; limit: number; sort: Record<string, 1 | -1> },
-  ): Promise<{ items: WebhookDoc[]; total: number }> {
-    const [items, total] = await Promise.all([
-      this.collection.find({ orgId }).sort(page.sort).skip(page.skip).limit(page.limit).toArray(),
-      this.collection.countDocuments({ orgId }),
-    ]);
-    return { items, total };
+  list(orgId: string, page: PageRequest): Promise<Page<WebhookDoc>> {
+    return findPage(this.collection, { orgId }, page);
   }
 
   /** Applies `set` to the organization's webhook; returns it as updated, or null when there is none. */

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { findPage, type Page, type PageRequest } from './page.js';
 import { workflowProgressEvents, type WorkflowEventSubject } from '../shared/events.js';
 import { EventRepository, emitSafely, type EventSink } from './event-repository.js';
 
@@ -8,6 +9,14 @@ export type WorkflowStatus = 'pending' | 'running' | 'completed' | 'failed' | 'c
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
 
 /** One step of a workflow's runbook (tink's action status: reason + message on failure). */
+export interface WorkflowListFilter {
+  type?: WorkflowType | undefined;
+  status?: WorkflowStatus | undefined;
+  assetId?: string | undefined;
+  clusterId?: string | undefined;
+}
+
+/** One step of a run as recorded in the index. */
 export interface StepRecord {
   name: string;
   status: StepStatus;
@@ -131,6 +140,25 @@ export class WorkflowIndexRepository {
 
   get(workflowId: string): Promise<WorkflowDoc | null> {
     return this.collection.findOne({ _id: workflowId });
+  }
+
+  list(orgId: string, filter: WorkflowListFilter, page: PageRequest): Promise<Page<WorkflowDoc>> {
+    return findPage(
+      this.collection,
+      {
+        orgId,
+        ...(filter.type ? { type: filter.type } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.assetId ? { 'target.assetId': filter.assetId } : {}),
+        ...(filter.clusterId ? { 'target.clusterId': filter.clusterId } : {}),
+      },
+      page,
+    );
+  }
+
+  /** Removes the index row of a run that could not be started (still `pending`). */
+  async forgetPending(workflowId: string): Promise<void> {
+    await this.collection.deleteOne({ _id: workflowId, status: 'pending' });
   }
 }
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashKeySecret, newKeyId, newKeySecret } from '../api/auth/api-key-format.js';
 import { loadApiConfig, type ApiConfig } from '../api/config.js';
-import type { ApiKeyRecord } from '../api/repositories/api-key-repository.js';
+import type { ApiKeyRecord } from '../db/api-key-repository.js';
 
 /** An API-key record as stored, with a fresh id and secret (returned beside it). */
 export function buildApiKeyRecord(overrides: Partial<ApiKeyRecord> = {}): { record: ApiKeyRecord; secret: string } {

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '../../shared/errors.js';
-import type { ApiKeyRecord } from '../repositories/api-key-repository.js';
+import type { ApiKeyRecord } from '../../db/api-key-repository.js';
 import { formatApiKey, hashKeySecret, newKeyId, newKeySecret } from './api-key-format.js';
 import { Authenticator, type ApiKeyLookup } from './authenticator.js';
 

@@ -1,6 +1,6 @@
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ApiKeyRecord } from '../repositories/api-key-repository.js';
+import type { ApiKeyRecord } from '../../db/api-key-repository.js';
 import { parseApiKey, secretMatches } from './api-key-format.js';
 import type { AuthContext } from './roles.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { isRackpilotError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { AuditEntry, AuditResult } from '../repositories/audit-repository.js';
+import type { AuditEntry, AuditResult } from '../../db/audit-repository.js';
 import { stateOf } from './state.js';
 
 /** What a handler says about its mutation; anything omitted is derived from the request. */

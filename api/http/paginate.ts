@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PageRequest } from '../repositories/database.js';
+import type { PageRequest } from '../../db/page.js';
 
 /** One sort key: `-createdAt` → `{ field: 'createdAt', direction: -1 }`. */
 export interface SortKey {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALL_ROLES } from '../../shared/api-types.js';
 import { maskApiKey } from '../auth/api-key-format.js';
-import type { ApiKeyRecord } from '../repositories/api-key-repository.js';
+import type { ApiKeyRecord } from '../../db/api-key-repository.js';
 
 const dateTime = z.iso.datetime();
 

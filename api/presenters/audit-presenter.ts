@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALL_ROLES } from '../../shared/api-types.js';
-import type { AuditEntry } from '../repositories/audit-repository.js';
+import type { AuditEntry } from '../../db/audit-repository.js';
 
 /** One audit-log row on the wire. */
 export const auditEntrySchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { WindowCounts } from '../repositories/rate-limit-repository.js';
+import type { WindowCounts } from '../../db/rate-limit-repository.js';
 import { RateLimiter, type RateLimitStore } from './rate-limiter.js';
 
 /** An in-memory stand-in for the shared counter, atomic like MongoDB's `$inc`. */

@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/logger.js';
-import type { WindowCounts } from '../repositories/rate-limit-repository.js';
+import type { WindowCounts } from '../../db/rate-limit-repository.js';
 
 /** The shared counter the limiter reserves from (RateLimitRepository in production). */
 export interface RateLimitStore {

@@ -8,7 +8,6 @@ import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { verifyFetchedKubeconfig, type TalosSecretsBundle } from '../../shared/talos/index.js';
 import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
-import { findScoped } from '../../db/find-scoped.js';
 
 /** Secret context of an asset's sealed BMC password. */
 export const bmcPasswordContext = (assetId: string) => `asset:${assetId}:bmcPassword`;
@@ -95,14 +94,14 @@ export class AgentService {
   }
 
   private async assetOfSite(siteId: string, assetId: string) {
-    const asset = await findScoped(this.deps.assets.collection, assetId, { siteId });
+    const asset = await this.deps.assets.findScoped(assetId, { siteId });
     if (!asset) throw new NotFoundError(`Asset ${assetId} not found`, { assetId }, 'ASSET_NOT_FOUND');
     return asset;
   }
 
   /** The cluster if it is of `siteId`, with only `fields` read (its secrets: one of them is needed, not all). */
   private async clusterOfSite(siteId: string, clusterId: string, fields: string[]): Promise<ClusterDoc> {
-    const cluster = await findScoped(this.deps.clusters.collection, clusterId, { siteId }, fields);
+    const cluster = await this.deps.clusters.findScoped(clusterId, { siteId }, fields);
     if (!cluster) throw new NotFoundError(`Cluster ${clusterId} not found`, { clusterId }, 'CLUSTER_NOT_FOUND');
     return cluster;
   }

@@ -1,8 +1,8 @@
 import type { Role } from '../../shared/api-types.js';
 import { ConflictError, ErrorCodes, NotFoundError } from '../../shared/errors.js';
 import { formatApiKey, hashKeySecret, newKeyId, newKeySecret } from '../auth/api-key-format.js';
-import type { ApiKeyListFilter, ApiKeyRecord, ApiKeyRepository } from '../repositories/api-key-repository.js';
-import type { PageRequest } from '../repositories/database.js';
+import type { ApiKeyListFilter, ApiKeyRecord, ApiKeyRepository } from '../../db/api-key-repository.js';
+import type { PageRequest } from '../../db/page.js';
 
 /** A key just issued or rotated: the record, and the full key to show the caller exactly once. */
 export interface IssuedKey {

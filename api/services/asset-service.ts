@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { BootMethod } from '../../shared/boot-method.js';
 import { newId } from '../../db/ids.js';
-import type { AssetDoc, AssetRepository } from '../../db/asset-repository.js';
+import type { AssetDoc, AssetListFilter, AssetRepository } from '../../db/asset-repository.js';
 import type { ClusterRepository } from '../../db/cluster-repository.js';
 import type { SiteRepository } from '../../db/site-repository.js';
-import type { AssetState } from '../../shared/asset-state.js';
 import { DEFAULT_BMC_PORT, type BmcDriverChoice, type RedfishSettings } from '../../shared/bmc-endpoint.js';
 import { ConflictError, NotFoundError, isRackpilotError } from '../../shared/errors.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { WipeMethod } from '../../shared/wipe-report.js';
-import type { PageRequest } from '../repositories/database.js';
+import type { PageRequest } from '../../db/page.js';
 import { isDuplicateKeyError } from '../../db/duplicate-key.js';
-import { toMongoSort } from '../repositories/database.js';
 import { bmcPasswordContext } from './agent-service.js';
 import type { WorkflowService } from './workflow-service.js';
-import { findScoped } from '../../db/find-scoped.js';
 
 /** What enrolling one asset takes (validated by the route). */
 export interface NewAsset {
@@ -33,14 +30,6 @@ export interface NewAsset {
   bootMethod?: BootMethod;
   hostname?: string | undefined;
   labels?: Record<string, string> | undefined;
-}
-
-export interface AssetListFilter {
-  status?: AssetState | undefined;
-  siteId?: string | undefined;
-  /** `key=value` pairs, all required. */
-  labels?: Record<string, string> | undefined;
-  clusterId?: string | undefined;
 }
 
 /** Assets: enrolment by BMC (starts discovery), reads, edits, deletion, wipe and maintenance. */
@@ -110,32 +99,19 @@ export class AssetService {
         target: { assetId: id },
       });
     } catch (err) {
-      await this.deps.assets.collection.deleteOne({ _id: id });
+      await this.deps.assets.remove(id);
       await this.deps.workflows.forget(workflowId);
       throw err;
     }
     return { asset, workflowId };
   }
 
-  async list(orgId: string, filter: AssetListFilter, page: PageRequest) {
-    const query = {
-      orgId,
-      ...(filter.status ? { state: filter.status } : {}),
-      ...(filter.siteId ? { siteId: filter.siteId } : {}),
-      ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
-      ...Object.fromEntries(Object.entries(filter.labels ?? {}).map(([k, v]) => [`labels.${k}`, v])),
-    };
-    const sort = toMongoSort(page.sort.map((s) => (s.field === 'status' ? { ...s, field: 'state' } : s)));
-    const collection = this.deps.assets.collection;
-    const [items, total] = await Promise.all([
-      collection.find(query).sort(sort).skip(page.skip).limit(page.limit).toArray(),
-      collection.countDocuments(query),
-    ]);
-    return { items, total };
+  list(orgId: string, filter: AssetListFilter, page: PageRequest) {
+    return this.deps.assets.list(orgId, filter, page);
   }
 
   async get(orgId: string, id: string): Promise<AssetDoc> {
-    const asset = await findScoped(this.deps.assets.collection, id, { orgId });
+    const asset = await this.deps.assets.findScoped(id, { orgId });
     if (!asset) throw new NotFoundError(`Asset ${id} not found`, { assetId: id }, 'ASSET_NOT_FOUND');
     return asset;
   }
@@ -147,7 +123,7 @@ export class AssetService {
     change: { hostname?: string | null | undefined; labels?: Record<string, string | null> | undefined },
   ): Promise<AssetDoc> {
     const current = await this.get(orgId, id);
-    const set: Record<string, unknown> = { updatedAt: this.deps.now() };
+    const set: Partial<AssetDoc> = { updatedAt: this.deps.now() };
     const unset: Record<string, ''> = {};
     if (change.hostname === null) unset.hostname = '';
     else if (change.hostname !== undefined) set.hostname = change.hostname;
@@ -159,11 +135,7 @@ export class AssetService {
       }
       set.labels = labels;
     }
-    const updated = await this.deps.assets.collection.findOneAndUpdate(
-      { _id: id, orgId },
-      { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
-      { returnDocument: 'after' },
-    );
+    const updated = await this.deps.assets.updateInOrg(orgId, id, set, unset);
     if (!updated) throw new NotFoundError(`Asset ${id} not found`, { assetId: id }, 'ASSET_NOT_FOUND');
     return updated;
   }
@@ -177,8 +149,7 @@ export class AssetService {
         { assetId: id, state: asset.state },
         'ASSET_BUSY',
       );
-    const result = await this.deps.assets.collection.deleteOne({ _id: id, orgId, version: asset.version });
-    if (result.deletedCount !== 1)
+    if (!(await this.deps.assets.deleteAtVersion(orgId, id, asset.version)))
       throw new ConflictError(`Asset ${id} changed while being deleted`, { assetId: id }, 'ASSET_BUSY');
   }
 
@@ -222,10 +193,7 @@ export class AssetService {
    */
   private async assertNotClusterNode(asset: AssetDoc): Promise<void> {
     if (!asset.clusterId) return;
-    const cluster = await this.deps.clusters.collection.findOne(
-      { _id: asset.clusterId },
-      { projection: { status: 1, name: 1 } },
-    );
+    const cluster = await this.deps.clusters.summary(asset.clusterId);
     if (!cluster || cluster.status === 'failed' || cluster.status === 'deleted') return;
     throw new ConflictError(
       `Asset ${asset._id} is a node of cluster ${cluster.name} (${cluster.status}); delete the cluster to wipe its nodes`,

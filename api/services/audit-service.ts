@@ -1,5 +1,5 @@
-import type { PageRequest } from '../repositories/database.js';
-import type { AuditEntry, AuditListFilter, AuditRepository } from '../repositories/audit-repository.js';
+import type { PageRequest } from '../../db/page.js';
+import type { AuditEntry, AuditListFilter, AuditRepository } from '../../db/audit-repository.js';
 
 /** Reads the audit log of one organization (rows are written by the audit-trail middleware). */
 export class AuditService {

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { ConflictError } from '../../shared/errors.js';
 import type { Container } from '../container.js';
-import type { Organization } from '../repositories/organization-repository.js';
+import type { Organization } from '../../db/organization-repository.js';
 
 /** What bootstrapping created: the organization, its admin key's id, and the full key (show it once). */
 export interface Bootstrapped {

@@ -7,13 +7,11 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import { validateClusterInput, type FieldProblem as TalosProblem } from '../../shared/talos/validate-cluster-input.js';
 import type { TalosClusterInput } from '../../shared/talos/cluster-input.js';
 import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
-import type { PageRequest } from '../repositories/database.js';
+import type { PageRequest } from '../../db/page.js';
 import { isDuplicateKeyError } from '../../db/duplicate-key.js';
-import { toMongoSort } from '../repositories/database.js';
 import type { ClusterNodeBody, CreateClusterBody } from '../routes/clusters/schema.js';
 import type { WorkflowType } from '../../db/workflow-index-repository.js';
 import type { WorkflowService } from './workflow-service.js';
-import { findScoped } from '../../db/find-scoped.js';
 
 /** One thing wrong with a cluster request; `code` decides the status when it is not a dry run. */
 export interface ClusterProblem {
@@ -77,7 +75,7 @@ export class ClusterService {
     const problems: ClusterProblem[] = [];
     const invalid = (field: string, message: string) => problems.push({ field, message, code: 'VALIDATION_FAILED' });
 
-    if (await this.deps.clusters.collection.findOne({ orgId, name: body.name }, { projection: { _id: 1 } }))
+    if (await this.deps.clusters.nameTaken(orgId, body.name))
       problems.push({
         field: 'name',
         message: `A cluster named ${body.name} already exists`,
@@ -89,7 +87,7 @@ export class ClusterService {
       ...body.workers.map((node, i) => ({ field: `workers.${i}`, role: 'worker' as const, node })),
     ];
     const ids = [...new Set(requested.map((r) => r.node.assetId))];
-    const found = await this.deps.assets.collection.find({ _id: { $in: ids }, orgId }).toArray();
+    const found = await this.deps.assets.findManyInOrg(orgId, ids);
     const assets = new Map(found.map((a) => [a._id, a]));
     const siteId = found[0]?.siteId ?? null;
 
@@ -144,9 +142,11 @@ export class ClusterService {
 
     this.checkTalos(body, nodes, problems, invalid);
 
-    const inUse = await this.deps.clusters.collection
-      .find({ orgId, status: { $in: [...LIVE] }, 'nodes.ip': { $in: nodes.map((n) => n.ip) } })
-      .toArray();
+    const inUse = await this.deps.clusters.usingIps(
+      orgId,
+      LIVE,
+      nodes.map((n) => n.ip),
+    );
     for (const node of nodes) {
       const other = inUse.find((c) => c.nodes.some((n) => n.ip === node.ip));
       if (other)
@@ -333,7 +333,7 @@ export class ClusterService {
       });
     } catch (err) {
       await this.deps.workflows.forget(workflowId);
-      await this.deps.clusters.collection.deleteOne({ _id: id });
+      await this.deps.clusters.remove(id);
       await this.release(reserved);
       throw err;
     }
@@ -349,18 +349,12 @@ export class ClusterService {
       await this.deps.assets.transition(assetId, 'release', { unset: ['clusterId'] }).catch(() => undefined);
   }
 
-  async list(orgId: string, filter: { status?: ClusterStatus | undefined }, page: PageRequest) {
-    const query = { orgId, ...(filter.status ? { status: filter.status } : {}) };
-    const collection = this.deps.clusters.collection;
-    const [items, total] = await Promise.all([
-      collection.find(query).sort(toMongoSort(page.sort)).skip(page.skip).limit(page.limit).toArray(),
-      collection.countDocuments(query),
-    ]);
-    return { items, total };
+  list(orgId: string, filter: { status?: ClusterStatus | undefined }, page: PageRequest) {
+    return this.deps.clusters.list(orgId, filter, page);
   }
 
   async get(orgId: string, id: string): Promise<ClusterDoc> {
-    const cluster = await findScoped(this.deps.clusters.collection, id, { orgId });
+    const cluster = await this.deps.clusters.findScoped(id, { orgId });
     if (!cluster) throw new NotFoundError(`Cluster ${id} not found`, { clusterId: id }, 'CLUSTER_NOT_FOUND');
     return cluster;
   }
@@ -369,7 +363,7 @@ export class ClusterService {
   async nodeAssets(orgId: string, clusters: ClusterDoc[]): Promise<Map<string, AssetDoc>> {
     const ids = [...new Set(clusters.flatMap((c) => c.nodes.map((n) => n.assetId)))];
     if (ids.length === 0) return new Map();
-    const assets = await this.deps.assets.collection.find({ _id: { $in: ids }, orgId }).toArray();
+    const assets = await this.deps.assets.findManyInOrg(orgId, ids);
     return new Map(assets.map((a) => [a._id, a]));
   }
 

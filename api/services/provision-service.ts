@@ -5,7 +5,6 @@ import { ConflictError, NotFoundError, RackpilotError, ValidationError } from '.
 import type { ProvisionAssetBody } from '../routes/assets/schema.js';
 import type { CreateClusterBody } from '../routes/clusters/schema.js';
 import type { ClusterPlan, ClusterService } from './cluster-service.js';
-import { findScoped } from '../../db/find-scoped.js';
 
 /** The Colony `type` of the single-node cluster behind a standalone machine. */
 export const STANDALONE_CLUSTER_TYPE = 'standalone';
@@ -116,7 +115,7 @@ export class ProvisionService {
   }
 
   private async asset(orgId: string, assetId: string): Promise<AssetDoc> {
-    const asset = await findScoped(this.deps.assets.collection, assetId, { orgId });
+    const asset = await this.deps.assets.findScoped(assetId, { orgId });
     if (!asset) throw new NotFoundError(`Asset ${assetId} not found`, { assetId }, 'ASSET_NOT_FOUND');
     return asset;
   }

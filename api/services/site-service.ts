@@ -3,7 +3,7 @@ import { newId } from '../../db/ids.js';
 import type { AssetRepository } from '../../db/asset-repository.js';
 import type { SiteDoc, SiteListFilter, SiteRepository } from '../../db/site-repository.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../shared/errors.js';
-import type { PageRequest } from '../repositories/database.js';
+import type { PageRequest } from '../../db/page.js';
 import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { ApiKeyService } from './api-key-service.js';
 
@@ -75,7 +75,7 @@ export class SiteService {
   /** Deletes an empty site. Throws 409 SITE_NOT_EMPTY while it has assets. */
   async delete(orgId: string, id: string): Promise<SiteDoc> {
     const site = await this.get(orgId, id);
-    const assets = await this.deps.assets.collection.countDocuments({ orgId, siteId: id });
+    const assets = await this.deps.assets.countInSite(orgId, id);
     if (assets > 0)
       throw new ConflictError(`Site ${id} still has ${assets} asset(s)`, { siteId: id, assets }, 'SITE_NOT_EMPTY');
     await this.deps.sites.delete(orgId, id);

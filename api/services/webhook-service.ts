@@ -13,7 +13,7 @@ import {
 import { ValidationError, NotFoundError } from '../../shared/errors.js';
 import { PING_EVENT_TYPE, unknownTypePatterns } from '../../shared/events.js';
 import type { SecretBox } from '../../shared/secret-box.js';
-import { toMongoSort, type PageRequest } from '../repositories/database.js';
+import type { PageRequest } from '../../db/page.js';
 import { newDelivery, type WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { EgressGuard } from '../webhooks/egress-guard.js';
 import { generateWebhookSecret } from '../webhooks/signature.js';
@@ -75,7 +75,7 @@ export class WebhookService {
   }
 
   list(orgId: string, page: PageRequest) {
-    return this.deps.webhooks.list(orgId, { skip: page.skip, limit: page.limit, sort: toMongoSort(page.sort) });
+    return this.deps.webhooks.list(orgId, page);
   }
 
   /** Throws WEBHOOK_NOT_FOUND (404) unless the webhook exists in the organization. */
@@ -110,12 +110,7 @@ export class WebhookService {
   /** The webhook's delivery log, newest first. */
   async deliveries(orgId: string, id: string, page: PageRequest, state?: DeliveryState) {
     await this.get(orgId, id);
-    return this.deps.deliveries.list(
-      orgId,
-      id,
-      { skip: page.skip, limit: page.limit, sort: toMongoSort(page.sort) },
-      state,
-    );
+    return this.deps.deliveries.list(orgId, id, page, state);
   }
 
   /**

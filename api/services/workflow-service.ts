@@ -2,20 +2,13 @@ import type { Client } from '@temporalio/client';
 import type {
   WorkflowDoc,
   WorkflowIndexRepository,
+  WorkflowListFilter,
   WorkflowProgress,
   WorkflowStatus,
   WorkflowType,
 } from '../../db/workflow-index-repository.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../../shared/errors.js';
-import type { PageRequest } from '../repositories/database.js';
-import { toMongoSort } from '../repositories/database.js';
-
-export interface WorkflowListFilter {
-  type?: WorkflowType | undefined;
-  status?: WorkflowStatus | undefined;
-  assetId?: string | undefined;
-  clusterId?: string | undefined;
-}
+import type { PageRequest } from '../../db/page.js';
 
 /** What starting a workflow needs: its Temporal type, id, input, and how the index files it. */
 export interface WorkflowStart {
@@ -77,23 +70,11 @@ export class WorkflowService {
 
   /** Removes the index row of a run that could not be started. */
   async forget(workflowId: string): Promise<void> {
-    await this.deps.workflows.collection.deleteOne({ _id: workflowId, status: 'pending' });
+    await this.deps.workflows.forgetPending(workflowId);
   }
 
-  async list(orgId: string, filter: WorkflowListFilter, page: PageRequest) {
-    const query = {
-      orgId,
-      ...(filter.type ? { type: filter.type } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.assetId ? { 'target.assetId': filter.assetId } : {}),
-      ...(filter.clusterId ? { 'target.clusterId': filter.clusterId } : {}),
-    };
-    const collection = this.deps.workflows.collection;
-    const [items, total] = await Promise.all([
-      collection.find(query).sort(toMongoSort(page.sort)).skip(page.skip).limit(page.limit).toArray(),
-      collection.countDocuments(query),
-    ]);
-    return { items, total };
+  list(orgId: string, filter: WorkflowListFilter, page: PageRequest) {
+    return this.deps.workflows.list(orgId, filter, page);
   }
 
   async get(orgId: string, id: string): Promise<WorkflowDoc> {

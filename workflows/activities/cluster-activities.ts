@@ -105,11 +105,7 @@ export function createClusterActivities(deps: {
     async clusterNodes(clusterId: string): Promise<string[]> {
       const cluster = await guard(() => deps.clusters.get(clusterId));
       const ids = cluster.nodes.map((n) => n.assetId);
-      const attached = await deps.assets.collection
-        .find({ _id: { $in: ids }, clusterId }, { projection: { _id: 1 } })
-        .toArray();
-      const still = new Set(attached.map((a) => a._id));
-      return ids.filter((id) => still.has(id));
+      return deps.assets.attachedTo(clusterId, ids);
     },
 
     async setClusterStatus(

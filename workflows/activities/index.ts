@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import type { Database } from '../../db/database.js';
 import { AgentJobRepository } from '../../db/agent-job-repository.js';
 import { AssetRepository } from '../../db/asset-repository.js';
 import { ClusterRepository } from '../../db/cluster-repository.js';
@@ -13,7 +13,7 @@ import { createWorkflowIndexActivities } from './workflow-index-activities.js';
 
 /** Every activity of the cloud-side worker, built once from its dependencies (STYLE.md §2). */
 export function createActivities(deps: {
-  db: Db;
+  db: Database;
   secrets: SecretBox;
   now?: () => Date;
   cryptoSource?: CryptoSource;
@@ -43,7 +43,7 @@ export function createActivities(deps: {
 }
 
 /** Creates the indexes the worker's repositories rely on (idempotent). */
-export async function ensureWorkerIndexes(db: Db): Promise<void> {
+export async function ensureWorkerIndexes(db: Database): Promise<void> {
   await new AgentJobRepository(db).ensureIndexes();
   await new AssetRepository(db).ensureIndexes();
   await new WorkflowIndexRepository(db).ensureIndexes();

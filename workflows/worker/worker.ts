@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { MongoClient } from 'mongodb';
+import { connectDatabase } from '../../db/database.js';
 import type { Logger } from '../../shared/logger.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../../shared/master-key-env.js';
 import { rackpilotDataConverter } from '../codec/data-converter.js';
@@ -28,8 +28,11 @@ export async function startWorker(
   options: { queuedJobSignal?: QueuedJobSignal } = {},
 ): Promise<RunningWorker> {
   const secrets = secretBoxFromSettings(config, log);
-  const mongo = await MongoClient.connect(config.mongoUri);
-  const db = mongo.db(config.dbName);
+  // The driver's default 30 s wait for a server: a worker started beside its database waits it out.
+  const { db, close: closeDatabase } = await connectDatabase(config.mongoUri, config.dbName, {
+    appName: 'rackpilot-worker',
+    serverSelectionTimeoutMs: 30_000,
+  });
   await ensureWorkerIndexes(db);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
@@ -53,7 +56,7 @@ export async function startWorker(
       worker.shutdown();
       await running;
       await connection.close();
-      await mongo.close();
+      await closeDatabase();
     },
   };
 }

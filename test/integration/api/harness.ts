@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { API_KEY_PATTERN } from '../../../api/auth/api-key-format.js';
 import { createApp } from '../../../api/app.js';
 import { createContainer, type Container } from '../../../api/container.js';
-import type { Database } from '../../../api/repositories/database.js';
+import type { Database } from '../../../db/database.js';
 import type { RouteModule } from '../../../api/routes/index.js';
 import { bootstrapOrganization } from '../../../api/services/bootstrap.js';
 import { createLogger } from '../../../shared/logger.js';

@@ -1,7 +1,8 @@
 import type { Collection, Filter } from 'mongodb';
-import type { Role } from '../../shared/api-types.js';
-import { toMongoSort, type Database, type PageRequest } from './database.js';
-import { findScoped } from '../../db/find-scoped.js';
+import type { Role } from '../shared/api-types.js';
+import type { Database } from './database.js';
+import { findPage, type PageRequest } from './page.js';
+import { findScoped } from './find-scoped.js';
 
 /** An API key as stored: never the secret, only its SHA-256. */
 export interface ApiKeyRecord {
@@ -73,11 +74,8 @@ export class ApiKeyRepository {
     const query: Filter<ApiKeyDocument> = { orgId };
     if (filter.role) query.role = filter.role;
     if (filter.revoked !== undefined) query.revokedAt = filter.revoked ? { $ne: null } : null;
-    const [docs, total] = await Promise.all([
-      this.collection.find(query).sort(toMongoSort(page.sort)).skip(page.skip).limit(page.limit).toArray(),
-      this.collection.countDocuments(query),
-    ]);
-    return { items: docs.map(toRecord), total };
+    const { items, total } = await findPage(this.collection, query, page);
+    return { items: items.map(toRecord), total };
   }
 
   /** Marks an active key revoked; returns the updated key, or undefined when absent or already revoked. */

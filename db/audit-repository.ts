@@ -1,6 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
-import type { Role } from '../../shared/api-types.js';
-import { toMongoSort, type Database, type PageRequest } from './database.js';
+import type { Role } from '../shared/api-types.js';
+import type { Database } from './database.js';
+import { findPage, type PageRequest } from './page.js';
 
 /** How a mutating request ended. */
 export type AuditResult = 'success' | 'failure' | 'denied';
@@ -70,10 +71,7 @@ export class AuditRepository {
     if (filter.since || filter.until) {
       query.at = { ...(filter.since ? { $gte: filter.since } : {}), ...(filter.until ? { $lt: filter.until } : {}) };
     }
-    const [docs, total] = await Promise.all([
-      this.collection.find(query).sort(toMongoSort(page.sort)).skip(page.skip).limit(page.limit).toArray(),
-      this.collection.countDocuments(query),
-    ]);
-    return { items: docs.map(toEntry), total };
+    const { items, total } = await findPage(this.collection, query, page);
+    return { items: items.map(toEntry), total };
   }
 }

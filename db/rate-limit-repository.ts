@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import { isDuplicateKeyError } from '../../db/duplicate-key.js';
+import { isDuplicateKeyError } from './duplicate-key.js';
 import type { Database } from './database.js';
 
 /**

@@ -4,8 +4,7 @@
  *
  * Why not `ssh2.utils.generateKeyPairSync('ed25519')`: ssh2 1.x strips leading zero bytes from the
  * public key when it converts it, so 1 key in 256 comes out 31 bytes long and no SSH
- * implementation (ssh2 itself included) can parse it again. That broke an agent's first start,
- * and CI, once in a few hundred keys.
+ * implementation (ssh2 itself included) can parse it again.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
@@ -40,7 +39,8 @@ function publicBlob(publicKey: Buffer): Buffer {
 
 /** Encodes raw ed25519 key material (32-byte seed and 32-byte public key) in OpenSSH's formats. */
 export function encodeEd25519KeyPair(seed: Buffer, publicKey: Buffer, comment = ''): SshKeyPair {
-  if (seed.length !== 32 || publicKey.length !== 32) throw new Error('ed25519 seed and public key must be 32 bytes each');
+  if (seed.length !== 32 || publicKey.length !== 32)
+    throw new Error('ed25519 seed and public key must be 32 bytes each');
   const check = randomBytes(4); // the same random word twice: OpenSSH's "decrypted correctly" check
   const section = Buffer.concat([
     check,

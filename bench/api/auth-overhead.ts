@@ -1,6 +1,6 @@
 // `npm run bench:api`: requests per second of an authenticated GET against an unauthenticated
-// route, in one run, same app, same process setup (autocannon in a worker thread, the API on
-// this thread, the MongoDB-protocol server from the dev services). Target: authenticated ≥ 60 %.
+// route, in one run, same app, same process setup (autocannon in a child process, load.ts; the API
+// in this one; the MongoDB-protocol server from the dev services). Target: authenticated ≥ 60 %.
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';

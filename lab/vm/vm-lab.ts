@@ -32,7 +32,7 @@ export interface VmMachines {
   stop(): Promise<void>;
 }
 
-/** Most machines one lab starts (the 2-core machine holds far fewer; see bench/README.md). */
+/** Most machines one lab starts (a 2-core machine holds far fewer; see bench/README.md). */
 export const MAX_VM_MACHINES = 16;
 
 /** Starts every machine's BMC (machines stay off); stops those started when one fails. */

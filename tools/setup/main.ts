@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   ensureSystemPackages(say);
   // Required: the lab's Redfish BMCs are sushy-tools (a failed pip install stops setup with its output).
   ensurePythonTools(say);
-  // Before the Go builds start: apt and the image build would compete with them for the 2 cores.
+  // Before the Go builds start: apt and the image build would compete with them for the CPU.
   const vmLab = await ensureVmLabPrerequisites(say);
   if (vmLab) say(`VM lab tier unavailable (its tests skip): ${vmLab}`);
   const builds: Promise<string>[] = [];

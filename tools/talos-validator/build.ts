@@ -2,7 +2,7 @@
  * Builds tools/talos-validator (Talos' own machine config validator, from
  * github.com/siderolabs/talos/pkg/machinery) into the project's binary cache, once per source
  * change. The first build downloads the Talos machinery module and its dependencies through the
- * Go module proxy (about 40 s on a fresh machine; a rebuild from the module cache takes seconds).
+ * Go module proxy; a rebuild from the module cache is quick.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -14,10 +14,11 @@ import { ProvisionService } from './services/provision-service.js';
 import { SiteService } from './services/site-service.js';
 import { WorkflowService } from './services/workflow-service.js';
 import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
-import { AgentJobBridge } from '../workflows/bridge/agent-job-bridge.js';
-import type { QueuedJobSignal } from '../workflows/bridge/queued-job-signal.js';
+import { AgentJobBridge } from './agent-bridge/agent-job-bridge.js';
+import type { QueuedJobSignal } from '../db/queued-job-signal.js';
 import { RetentionSweeper } from './maintenance/retention-sweeper.js';
-import { BootEventRelay } from '../workflows/bridge/boot-event-relay.js';
+import { BootEventRelay } from './agent-bridge/boot-event-relay.js';
+import { temporalActivityReporter, temporalWorkflowSignaller } from './agent-bridge/temporal-port.js';
 import { rackpilotDataConverter } from '../workflows/codec/data-converter.js';
 import { AgentService } from './services/agent-service.js';
 import type { SecretBox } from '../shared/secret-box.js';
@@ -277,12 +278,17 @@ export function createContainer(options: {
       orchestration ??= temporal.get().then((client) => ({
         bridge: new AgentJobBridge({
           jobs: repositories.agentJobs,
-          temporal: client,
+          activities: temporalActivityReporter(client),
           log,
           storeSecretResult: (job, result) => agent.storeSecretResult(job, result),
           ...(options.queuedJobSignal ? { queuedJobSignal: options.queuedJobSignal } : {}),
         }),
-        relay: new BootEventRelay({ assets: repositories.assets, temporal: client, log, now }),
+        relay: new BootEventRelay({
+          assets: repositories.assets,
+          workflows: temporalWorkflowSignaller(client),
+          log,
+          now,
+        }),
       }));
       orchestration.catch(() => {
         orchestration = undefined;

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../shared/logger.js';
-import type { QueuedJobSignal } from '../workflows/bridge/queued-job-signal.js';
+import type { QueuedJobSignal } from '../db/queued-job-signal.js';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { openContainer, type Container } from './container.js';

@@ -25,11 +25,6 @@ export function newWebhookId(): string {
   return `whk_${randomBytes(8).toString('hex')}`;
 }
 
-/** The SecretBox context of a webhook's secret: a sealed secret copied to another webhook fails to open. */
-export function webhookSecretContext(webhookId: string): string {
-  return `webhook:${webhookId}:secret`;
-}
-
 /** Data access for webhooks; every read by id is scoped by organization. */
 export class WebhookRepository {
   readonly collection: Collection<WebhookDoc>;

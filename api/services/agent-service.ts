@@ -7,10 +7,7 @@ import type { BmcProtocol } from '../../shared/bmc-endpoint.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { verifyFetchedKubeconfig, type TalosSecretsBundle } from '../../shared/talos/index.js';
-import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
-
-/** Secret context of an asset's sealed BMC password. */
-export const bmcPasswordContext = (assetId: string) => `asset:${assetId}:bmcPassword`;
+import { bmcPasswordContext, clusterSecretContext } from '../../shared/secret-contexts.js';
 
 /**
  * What an agent may read about its own site's machines and clusters: the secrets it needs to do

@@ -10,7 +10,7 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import type { WipeMethod } from '../../shared/wipe-report.js';
 import type { PageRequest } from '../../db/page.js';
 import { isDuplicateKeyError } from '../../db/duplicate-key.js';
-import { bmcPasswordContext } from './agent-service.js';
+import { bmcPasswordContext } from '../../shared/secret-contexts.js';
 import type { WorkflowService } from './workflow-service.js';
 
 /** What enrolling one asset takes (validated by the route). */

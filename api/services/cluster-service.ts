@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, isRackpilotError } from 
 import type { SecretBox } from '../../shared/secret-box.js';
 import { validateClusterInput, type FieldProblem as TalosProblem } from '../../shared/talos/validate-cluster-input.js';
 import type { TalosClusterInput } from '../../shared/talos/cluster-input.js';
-import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
+import { clusterSecretContext } from '../../shared/secret-contexts.js';
 import type { PageRequest } from '../../db/page.js';
 import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { ClusterNodeBody, CreateClusterBody } from '../routes/clusters/schema.js';

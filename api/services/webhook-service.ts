@@ -6,10 +6,10 @@ import type {
 } from '../../db/webhook-delivery-repository.js';
 import {
   newWebhookId,
-  webhookSecretContext,
   type WebhookDoc,
   type WebhookRepository,
 } from '../../db/webhook-repository.js';
+import { webhookSecretContext } from '../../shared/secret-contexts.js';
 import { ValidationError, NotFoundError } from '../../shared/errors.js';
 import { PING_EVENT_TYPE, unknownTypePatterns } from '../../shared/events.js';
 import type { SecretBox } from '../../shared/secret-box.js';

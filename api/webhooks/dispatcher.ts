@@ -6,7 +6,8 @@ import {
   type WebhookDeliveryDoc,
   type WebhookDeliveryRepository,
 } from '../../db/webhook-delivery-repository.js';
-import { webhookSecretContext, type WebhookDoc, type WebhookRepository } from '../../db/webhook-repository.js';
+import type { WebhookDoc, WebhookRepository } from '../../db/webhook-repository.js';
+import { webhookSecretContext } from '../../shared/secret-contexts.js';
 import { PING_EVENT_TYPE, typeMatchesAny, type LifecycleEvent } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SecretBox } from '../../shared/secret-box.js';

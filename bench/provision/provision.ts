@@ -20,7 +20,7 @@ import { startLabProcess } from '../../tools/dev/lab-process.js';
 import { waitForDiscovery } from '../../tools/dev/welcome.js';
 import { startDevServices } from '../../tools/devservices/index.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
-import { QueuedJobSignal } from '../../workflows/bridge/queued-job-signal.js';
+import { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { printBreakdown } from './breakdown.js';
 import { printDatabaseProfile, profileDatabase } from './db-profile.js';

@@ -20,7 +20,7 @@ import { createLogger } from '../../shared/logger.js';
 import { startVmDemoDatacenter } from '../../tools/dev/vm-datacenter.js';
 import { startDevServices } from '../../tools/devservices/index.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
-import { QueuedJobSignal } from '../../workflows/bridge/queued-job-signal.js';
+import { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { machineBusyMs, percentile, seconds, watchStates } from '../provision/measure.js';
 

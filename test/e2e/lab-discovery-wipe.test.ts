@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { newId } from '../../db/ids.js';
-import { clusterSecretContext } from '../../workflows/activities/cluster-activities.js';
+import { clusterSecretContext } from '../../shared/secret-contexts.js';
 import { createLogger } from '../../shared/logger.js';
 import { startDemoDatacenter, type DemoDatacenter } from '../../tools/dev/demo-datacenter.js';
 import { waitForDiscovery } from '../../tools/dev/welcome.js';

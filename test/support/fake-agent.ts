@@ -1,4 +1,4 @@
-import type { AgentJobBridge, ClaimedJob } from '../../workflows/bridge/agent-job-bridge.js';
+import type { AgentJobBridge, ClaimedJob } from '../../api/agent-bridge/agent-job-bridge.js';
 import type { JobFailure, JobKind } from '../../shared/jobs.js';
 
 /** What a scripted agent does with one job: a result, a typed failure, or nothing at all (it "dies"). */

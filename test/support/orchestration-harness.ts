@@ -9,8 +9,9 @@ import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
 import { createLogger } from '../../shared/logger.js';
 import { SecretBox } from '../../shared/secret-box.js';
 import { createActivities, ensureWorkerIndexes } from '../../workflows/activities/index.js';
-import { AgentJobBridge } from '../../workflows/bridge/agent-job-bridge.js';
-import { BootEventRelay } from '../../workflows/bridge/boot-event-relay.js';
+import { AgentJobBridge } from '../../api/agent-bridge/agent-job-bridge.js';
+import { BootEventRelay } from '../../api/agent-bridge/boot-event-relay.js';
+import { temporalActivityReporter, temporalWorkflowSignaller } from '../../api/agent-bridge/temporal-port.js';
 import { rackpilotDataConverter } from '../../workflows/codec/data-converter.js';
 import { workflowsPath } from '../../workflows/worker/worker.js';
 import { freshDatabase, temporalAddress, uniqueName } from './services.js';
@@ -59,7 +60,7 @@ export async function startOrchestration() {
   const workflows = new WorkflowIndexRepository(database.db);
   const bridge = new AgentJobBridge({
     jobs,
-    temporal: client,
+    activities: temporalActivityReporter(client),
     log,
     pollIntervalMs: 50,
     storeSecretResult: async (job, result) => {
@@ -67,7 +68,7 @@ export async function startOrchestration() {
       return { storedSecret: { sha256: createHash('sha256').update(JSON.stringify(result)).digest('hex') } };
     },
   });
-  const relay = new BootEventRelay({ assets, temporal: client, log });
+  const relay = new BootEventRelay({ assets, workflows: temporalWorkflowSignaller(client), log });
 
   let worker: { stop(): Promise<void> } | undefined;
   async function startWorker(): Promise<void> {

@@ -15,7 +15,7 @@ import { startApi } from '../../api/server.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { createLogger } from '../../shared/logger.js';
 import { loadWorkerConfig } from '../../workflows/worker/config.js';
-import { QueuedJobSignal } from '../../workflows/bridge/queued-job-signal.js';
+import { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import { startWorker } from '../../workflows/worker/worker.js';
 import { startDevServices } from '../devservices/index.js';
 import { MAX_VM_MACHINES } from '../../lab/vm/vm-lab.js';

@@ -1,7 +1,7 @@
 import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AgentJobRepository } from '../../db/agent-job-repository.js';
-import type { QueuedJobSignal } from '../bridge/queued-job-signal.js';
+import type { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import { FailureTypes } from '../../shared/failure-types.js';
 import { jobPayloadSchemas, type JobKind, type JobRequest, type JobWorkflowResult } from '../../shared/jobs.js';
 

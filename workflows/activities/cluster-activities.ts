@@ -3,6 +3,7 @@ import type { AssetRepository } from '../../db/asset-repository.js';
 import type { ClusterDoc, ClusterRepository, ClusterStatus } from '../../db/cluster-repository.js';
 import { isRackpilotError } from '../../shared/errors.js';
 import { FailureTypes } from '../../shared/failure-types.js';
+import { clusterSecretContext } from '../../shared/secret-contexts.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { CryptoSource } from '../../shared/talos/crypto-source.js';
 import {
@@ -24,9 +25,6 @@ export interface ClusterPlan {
   kubernetesEndpoint: string;
   nodes: { assetId: string; role: 'controlplane' | 'worker'; ip: string; prefix: number }[];
 }
-
-/** Secret contexts bind each sealed value to its cluster and field (a copied ciphertext fails to open). */
-export const clusterSecretContext = (clusterId: string, field: string) => `cluster:${clusterId}:${field}`;
 
 /** Returns the Talos generator's input for a cluster document. */
 export function talosInputOf(cluster: ClusterDoc): TalosClusterInput {

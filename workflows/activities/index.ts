@@ -5,7 +5,7 @@ import { ClusterRepository } from '../../db/cluster-repository.js';
 import { WorkflowIndexRepository } from '../../db/workflow-index-repository.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { CryptoSource } from '../../shared/talos/crypto-source.js';
-import type { QueuedJobSignal } from '../bridge/queued-job-signal.js';
+import type { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import { createAgentBridgeActivities } from './agent-bridge.js';
 import { createAssetActivities } from './asset-activities.js';
 import { createClusterActivities } from './cluster-activities.js';

@@ -7,7 +7,7 @@ import { rackpilotDataConverter } from '../codec/data-converter.js';
 import { createActivities, ensureWorkerIndexes } from '../activities/index.js';
 import { systemCryptoSource } from '../../shared/talos/crypto-source.js';
 import { KeyPool } from '../../shared/talos/key-pool.js';
-import type { QueuedJobSignal } from '../bridge/queued-job-signal.js';
+import type { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import type { WorkerConfig } from './config.js';
 
 /** Path of the workflow bundle's entry, exported so nothing `require.resolve`s across folders. */

@@ -49,7 +49,12 @@ export async function provisionOs(input: ProvisionOsInput): Promise<ProvisionOsR
   const asset = await claimAsset(runbook, assetId, 'startProvision', workflowId);
   const site = asset.siteId;
   try {
-    await bootMachine(runbook, agent, boot, asset, 'Plan Talos boot', { kind: 'talos', talosVersion, clusterId, staticIp });
+    await bootMachine(runbook, agent, boot, asset, 'Plan Talos boot', {
+      kind: 'talos',
+      talosVersion,
+      clusterId,
+      staticIp,
+    });
     await runbook.step('Wait for machine config fetch', () =>
       boot.waitFor('config-fetched', timings.bootTimeout, 'The machine fetching its Talos config'),
     );

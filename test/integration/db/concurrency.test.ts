@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentJobRepository } from '../../../db/agent-job-repository.js';
 import { AssetRepository, STALE_CLAIM_MS } from '../../../db/asset-repository.js';
-import { SiteJobFeed } from '../../../workflows/bridge/site-job-feed.js';
+import { SiteJobFeed } from '../../../api/agent-bridge/site-job-feed.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { freshDatabase } from '../../support/services.js';
 

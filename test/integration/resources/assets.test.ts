@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bmcPasswordContext } from '../../../api/services/agent-service.js';
+import { bmcPasswordContext } from '../../../shared/secret-contexts.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
 import { uniqueName } from '../../support/services.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetDoc } from '../../../db/asset-repository.js';
 import { ConflictError } from '../../../shared/errors.js';
-import { clusterSecretContext } from '../../../workflows/activities/cluster-activities.js';
+import { clusterSecretContext } from '../../../shared/secret-contexts.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
 import { uniqueName } from '../../support/services.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssetRepository } from '../../../db/asset-repository.js';
 import { AgentApiClient } from '../../../agent/api-client/agent-api-client.js';
-import { bmcPasswordContext } from '../../../api/services/agent-service.js';
+import { bmcPasswordContext } from '../../../shared/secret-contexts.js';
 import { bootstrapOrganization } from '../../../api/services/bootstrap.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
 import { startWorkerFor } from '../../support/api-worker.js';

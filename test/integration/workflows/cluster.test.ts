@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterDoc } from '../../../db/cluster-repository.js';
 import { newId } from '../../../db/ids.js';
-import { clusterSecretContext } from '../../../workflows/activities/cluster-activities.js';
+import { clusterSecretContext } from '../../../shared/secret-contexts.js';
 import { FakeAgent, type FakeAgentScript } from '../../support/fake-agent.js';
 import { buildAsset, startOrchestration, type Orchestration } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';

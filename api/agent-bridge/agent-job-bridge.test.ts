@@ -3,6 +3,7 @@ import type { AgentJobRepository } from '../../db/agent-job-repository.js';
 import { createLogger } from '../../shared/logger.js';
 import { buildJob } from '../../test/support/jobs.js';
 import { AgentJobBridge } from './agent-job-bridge.js';
+import type { ActivityReporter } from './temporal-port.js';
 
 /** The repository calls the bridge makes, over one in-memory job; counts the reads. */
 function fakeJobs() {
@@ -43,16 +44,14 @@ function fakeJobs() {
 
 function bridgeOver(repository: AgentJobRepository) {
   const completed: unknown[] = [];
-  const temporal = {
-    activity: {
-      complete: async (_token: Uint8Array, result: unknown) => void completed.push(result),
-      heartbeat: async () => undefined,
-      fail: async () => undefined,
-    },
+  const activities: ActivityReporter = {
+    complete: async (_token, result) => void completed.push(result),
+    heartbeat: async () => undefined,
+    fail: async () => undefined,
   };
   const bridge = new AgentJobBridge({
     jobs: repository,
-    temporal: temporal as never,
+    activities,
     storeSecretResult: async (_job, result) => result,
     log: createLogger('test', { level: 'silent' }),
     pollIntervalMs: 5,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
 import type { JobKind } from '../../shared/jobs.js';
 import { buildJob } from '../../test/support/jobs.js';
-import { QueuedJobSignal } from './queued-job-signal.js';
+import { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import { SiteJobFeed } from './site-job-feed.js';
 
 /** An in-memory queue with the repository's two feed methods; counts the queries it answers. */

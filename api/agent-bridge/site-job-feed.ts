@@ -1,6 +1,6 @@
 import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
 import type { JobKind } from '../../shared/jobs.js';
-import type { QueuedJobSignal } from './queued-job-signal.js';
+import type { QueuedJobSignal } from '../../db/queued-job-signal.js';
 
 /** Polling rhythm of a site's queue. */
 export interface FeedTiming {

@@ -1,15 +1,8 @@
-import {
-  ActivityCancelledError,
-  ActivityNotFoundError,
-  ActivityPausedError,
-  ActivityResetError,
-  type Client,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { AgentJobDoc, AgentJobRepository } from '../../db/agent-job-repository.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { QueuedJobSignal } from './queued-job-signal.js';
+import type { QueuedJobSignal } from '../../db/queued-job-signal.js';
 import { DEFAULT_FEED_TIMING, SiteJobFeed } from './site-job-feed.js';
+import { ActivityGoneError, type ActivityReporter } from './temporal-port.js';
 import { jobResultSchemas, SECRET_RESULT_KINDS, type JobFailure, type JobKind } from '../../shared/jobs.js';
 import type { Logger } from '../../shared/logger.js';
 
@@ -28,7 +21,8 @@ export type SecretResultSink = (job: AgentJobDoc, result: Record<string, unknown
 
 export interface AgentJobBridgeDeps {
   jobs: AgentJobRepository;
-  temporal: Pick<Client, 'activity'>;
+  /** Where heartbeats and outcomes go: the waiting activity (temporalActivityReporter in production). */
+  activities: ActivityReporter;
   storeSecretResult: SecretResultSink;
   log: Logger;
   leaseMs?: number;
@@ -69,8 +63,7 @@ export class AgentJobBridge {
         everyMs: deps.queuedKeepAliveMs ?? 10_000,
         olderThanMs: deps.queuedKeepAliveMs ?? 10_000,
         // A heartbeat that finds the activity gone (cancelled, timed out) withdraws the job.
-        heartbeat: (job) =>
-          this.forward(job, (token) => this.deps.temporal.activity.heartbeat(token, { queued: true })),
+        heartbeat: (job) => this.forward(job, (token) => this.deps.activities.heartbeat(token, { queued: true })),
       },
       deps.queuedJobSignal,
     );
@@ -114,7 +107,7 @@ export class AgentJobBridge {
       this.leaseMs,
     );
     if (!job) throw await this.refusal(siteId, jobId, claimToken);
-    await this.forward(job, (token) => this.deps.temporal.activity.heartbeat(token, report.progress ?? null));
+    await this.forward(job, (token) => this.deps.activities.heartbeat(token, report.progress ?? null));
   }
 
   /** Validates the result, stores any secret part, and completes the activity. */
@@ -133,7 +126,7 @@ export class AgentJobBridge {
     const job = await this.deps.jobs.finish(siteId, jobId, claimToken, { state: 'completed', result: forWorkflow });
     this.handedOut.delete(jobId);
     if (!job) throw await this.refusal(siteId, jobId, claimToken);
-    await this.forwardThenArchive(job, (token) => this.deps.temporal.activity.complete(token, forWorkflow));
+    await this.forwardThenArchive(job, (token) => this.deps.activities.complete(token, forWorkflow));
     this.feed.markBusy(siteId);
     this.deps.log.info({ jobId, kind: job.kind, workflowId: job.workflowId }, 'job completed');
   }
@@ -143,13 +136,7 @@ export class AgentJobBridge {
     const job = await this.deps.jobs.finish(siteId, jobId, claimToken, { state: 'failed', failure });
     this.handedOut.delete(jobId);
     if (!job) throw await this.refusal(siteId, jobId, claimToken);
-    const error = ApplicationFailure.create({
-      type: failure.type,
-      message: failure.message,
-      nonRetryable: !failure.retryable,
-      details: failure.details === undefined ? [] : [failure.details],
-    });
-    await this.forwardThenArchive(job, (token) => this.deps.temporal.activity.fail(token, error));
+    await this.forwardThenArchive(job, (token) => this.deps.activities.fail(token, failure));
     this.feed.markBusy(siteId);
     this.deps.log.warn({ jobId, kind: job.kind, workflowId: job.workflowId, failureType: failure.type }, 'job failed');
   }
@@ -195,29 +182,20 @@ export class AgentJobBridge {
     }
   }
 
-  /** Calls Temporal with the job's task token; an activity that is gone withdraws the job. */
+  /** Reports to the job's activity by its task token; an activity that is gone withdraws the job. */
   private async forward(job: AgentJobDoc, call: (token: Uint8Array) => Promise<void>): Promise<void> {
     try {
       await call(Buffer.from(job.taskToken, 'base64'));
     } catch (err) {
-      const reason = goneReason(err);
-      if (!reason) throw err;
-      await this.deps.jobs.withdraw(job._id, reason);
-      throw withdrawn(job._id, reason);
+      if (!(err instanceof ActivityGoneError)) throw err;
+      await this.deps.jobs.withdraw(job._id, err.reason);
+      throw withdrawn(job._id, err.reason);
     }
   }
 }
 
 /** Claimed jobs remembered per API process (see AgentJobBridge.handedOut). */
 const MAX_HANDED_OUT = 10_000;
-
-function goneReason(err: unknown): string | undefined {
-  if (err instanceof ActivityCancelledError) return 'activity cancelled';
-  if (err instanceof ActivityNotFoundError) return 'activity no longer running (timed out, retried or finished)';
-  if (err instanceof ActivityPausedError) return 'activity paused';
-  if (err instanceof ActivityResetError) return 'activity reset';
-  return undefined;
-}
 
 function stale(jobId: string): ConflictError {
   return new ConflictError(`Job ${jobId} is not claimed with this claim token`, { jobId }, 'JOB_STALE');

@@ -1,8 +1,8 @@
-import type { Client } from '@temporalio/client';
 import type { AssetRepository } from '../../db/asset-repository.js';
 import type { AgentEventRequest } from '../../shared/agent-protocol.js';
 import { NotFoundError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { WorkflowSignaller } from './temporal-port.js';
 
 /** A boot event as the agent reports it (`POST /api/v1/agent/events`). */
 export type AgentBootEvent = AgentEventRequest;
@@ -15,7 +15,7 @@ export class BootEventRelay {
   constructor(
     private readonly deps: {
       assets: AssetRepository;
-      temporal: Pick<Client, 'workflow'>;
+      workflows: WorkflowSignaller;
       log: Logger;
       now?: () => Date;
     },
@@ -37,9 +37,12 @@ export class BootEventRelay {
         'WORKFLOW_NOT_FOUND',
       );
     const at = event.at ?? (this.deps.now?.() ?? new Date()).toISOString();
-    await this.deps.temporal.workflow
-      .getHandle(asset.workflowId)
-      .signal('bootEvent', { type: event.type, mac: event.mac, address: event.address, at });
+    await this.deps.workflows.signal(asset.workflowId, 'bootEvent', {
+      type: event.type,
+      mac: event.mac,
+      address: event.address,
+      at,
+    });
     this.deps.log.info({ assetId: asset._id, workflowId: asset.workflowId, event: event.type }, 'boot event relayed');
     return { assetId: asset._id, workflowId: asset.workflowId };
   }

@@ -1,42 +1,33 @@
 import type { Client } from '@temporalio/client';
-import type { Logger } from '../shared/logger.js';
-import { AgentJobRepository } from '../db/agent-job-repository.js';
-import { AssetRepository } from '../db/asset-repository.js';
-import { EventRepository } from '../db/event-repository.js';
-import { WebhookDeliveryRepository } from '../db/webhook-delivery-repository.js';
-import { WebhookRepository } from '../db/webhook-repository.js';
-import { ClusterRepository } from '../db/cluster-repository.js';
-import { WorkflowIndexRepository } from '../db/workflow-index-repository.js';
-import { SiteRepository } from '../db/site-repository.js';
-import { AssetService } from './services/asset-service.js';
-import { ClusterService } from './services/cluster-service.js';
-import { ProvisionService } from './services/provision-service.js';
-import { SiteService } from './services/site-service.js';
-import { WorkflowService } from './services/workflow-service.js';
-import { payloadKeyFromSettings, secretBoxFromSettings } from '../shared/master-key-env.js';
-import { AgentJobBridge } from './agent-bridge/agent-job-bridge.js';
+import { pingDatabase, connectDatabase, type Database } from '../db/database.js';
 import type { QueuedJobSignal } from '../db/queued-job-signal.js';
-import { RetentionSweeper } from './maintenance/retention-sweeper.js';
-import { BootEventRelay } from './agent-bridge/boot-event-relay.js';
-import { temporalActivityReporter, temporalWorkflowSignaller } from './agent-bridge/temporal-port.js';
-import { rackpilotDataConverter } from '../workflows/codec/data-converter.js';
-import { AgentService } from './services/agent-service.js';
+import type { Logger } from '../shared/logger.js';
+import { secretBoxFromSettings } from '../shared/master-key-env.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { Authenticator } from './auth/authenticator.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { lazyOrchestration, type Orchestration } from './composition/agents.js';
+import { createAuth } from './composition/auth.js';
+import { createEventDelivery } from './composition/events.js';
+import { createRetentionSweeper } from './composition/maintenance.js';
+import { createRepositories, ensureIndexes, type Repositories } from './composition/repositories.js';
+import { createResources } from './composition/resources.js';
+import { lazyTemporal } from './composition/temporal.js';
 import type { ApiConfig } from './config.js';
+import type { RetentionSweeper } from './maintenance/retention-sweeper.js';
 import { createHttpMetrics, type HttpMetrics } from './metrics.js';
-import { RateLimiter } from './rate-limit/rate-limiter.js';
-import { ApiKeyRepository } from '../db/api-key-repository.js';
-import { AuditRepository } from '../db/audit-repository.js';
-import { connectDatabase, pingDatabase, type Database } from '../db/database.js';
-import { OrganizationRepository } from '../db/organization-repository.js';
-import { RateLimitRepository } from '../db/rate-limit-repository.js';
-import { ApiKeyService } from './services/api-key-service.js';
-import { AuditService } from './services/audit-service.js';
-import { EventHub } from './services/event-hub.js';
-import { WebhookService } from './services/webhook-service.js';
-import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { EgressGuard } from './webhooks/egress-guard.js';
+import type { RateLimiter } from './rate-limit/rate-limiter.js';
+import type { AgentService } from './services/agent-service.js';
+import type { ApiKeyService } from './services/api-key-service.js';
+import type { AssetService } from './services/asset-service.js';
+import type { AuditService } from './services/audit-service.js';
+import type { ClusterService } from './services/cluster-service.js';
+import type { EventHub } from './services/event-hub.js';
+import type { ProvisionService } from './services/provision-service.js';
+import type { SiteService } from './services/site-service.js';
+import type { WebhookService } from './services/webhook-service.js';
+import type { WorkflowService } from './services/workflow-service.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { readVersionInfo, type VersionInfo } from './version-info.js';
 
 /**
@@ -50,20 +41,7 @@ export interface Container {
   /** The clock every service uses (tests replace it). */
   now: () => Date;
   secretBox: SecretBox;
-  repositories: {
-    organizations: OrganizationRepository;
-    apiKeys: ApiKeyRepository;
-    audit: AuditRepository;
-    rateLimits: RateLimitRepository;
-    assets: AssetRepository;
-    clusters: ClusterRepository;
-    agentJobs: AgentJobRepository;
-    workflows: WorkflowIndexRepository;
-    sites: SiteRepository;
-    events: EventRepository;
-    webhooks: WebhookRepository;
-    webhookDeliveries: WebhookDeliveryRepository;
-  };
+  repositories: Repositories;
   services: {
     apiKeys: ApiKeyService;
     audit: AuditService;
@@ -76,7 +54,7 @@ export interface Container {
     provision: ProvisionService;
   };
   /** The agent bridge and boot-event relay (they need Temporal, so they are built on first use). */
-  orchestration(): Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }>;
+  orchestration(): Promise<Orchestration>;
   /** The one event poller of this process, fanning out to every SSE stream. */
   eventHub: EventHub;
   /** Webhook delivery; `server.ts` starts it (tests start it themselves), `close()` stops it. */
@@ -97,20 +75,9 @@ export interface Container {
   close(): Promise<void>;
 }
 
-/** How often each API process deletes what is past its retention. */
-const RETENTION_SWEEP_EVERY_MS = 10 * 60_000;
-
-const DAY_MS = 24 * 60 * 60_000;
-
-/** A day: far beyond STALE_CLAIM_MS, the longest an asset transition claim matters. */
-const TRANSITION_CLAIM_RETENTION_MS = DAY_MS;
-
-/** Rate-limit reservations per process never exceed this (see RateLimiter). */
-const RATE_LIMIT_MAX_BATCH = 100;
-
 /**
- * Builds the container over an open database. `closeDatabase` is called by `close()`.
- * Throws ConfigError when no master key is configured outside dev mode.
+ * Builds the container over an open database, area by area (composition/). `closeDatabase` is
+ * called by `close()`. Throws ConfigError when no master key is configured outside dev mode.
  */
 export function createContainer(options: {
   config: ApiConfig;
@@ -125,130 +92,20 @@ export function createContainer(options: {
 }): Container {
   const { config, log, db } = options;
   const now = options.now ?? (() => new Date());
-  // One event log for the repositories that emit (they would default to their own, without our logger).
-  const events = new EventRepository(db, now, log);
-  const repositories = {
-    organizations: new OrganizationRepository(db),
-    apiKeys: new ApiKeyRepository(db),
-    audit: new AuditRepository(db),
-    rateLimits: new RateLimitRepository(db),
-    assets: new AssetRepository(db, now, events),
-    clusters: new ClusterRepository(db, now),
-    agentJobs: new AgentJobRepository(db, now),
-    workflows: new WorkflowIndexRepository(db, now, events),
-    sites: new SiteRepository(db, now),
-    events,
-    webhooks: new WebhookRepository(db),
-    webhookDeliveries: new WebhookDeliveryRepository(db, now),
-  };
-  const authenticator = new Authenticator(repositories.apiKeys, { cacheTtlMs: config.authCacheTtlMs, now }, log);
-  const rateLimiter = new RateLimiter(
-    repositories.rateLimits,
-    { ...config.rateLimit, maxBatch: options.rateLimitMaxBatch ?? RATE_LIMIT_MAX_BATCH },
-    now,
-    log,
-  );
-  const apiKeys = new ApiKeyService(repositories.apiKeys, {
-    now,
-    rotationGraceSeconds: config.keyRotationGraceSeconds,
-    onChange: (keyId) => authenticator.invalidate(keyId),
-  });
-  const temporal = lazyTemporal(config);
   const secretBox = options.secretBox ?? secretBoxFromSettings(config, log);
-  const agent = new AgentService({ assets: repositories.assets, clusters: repositories.clusters, secrets: secretBox });
-  const sites = new SiteService({
-    sites: repositories.sites,
-    assets: repositories.assets,
-    apiKeys,
-    now,
-    agentOfflineAfterMs: config.agentOfflineSeconds * 1000,
-  });
-  const workflowService = new WorkflowService({
-    workflows: repositories.workflows,
+  const temporal = lazyTemporal(config);
+  const repositories = createRepositories(db, now, log);
+  const auth = createAuth({ config, repositories, now, log, rateLimitMaxBatch: options.rateLimitMaxBatch });
+  const resources = createResources({
+    config,
+    repositories,
+    apiKeys: auth.apiKeys,
+    secretBox,
     temporal: temporal.get,
-    taskQueue: config.taskQueue,
-    ...(config.bootTimeoutSeconds !== undefined
-      ? { defaultTimings: { bootTimeout: `${config.bootTimeoutSeconds} seconds` } }
-      : {}),
-  });
-  const assetService = new AssetService({
-    assets: repositories.assets,
-    sites: repositories.sites,
-    clusters: repositories.clusters,
-    workflows: workflowService,
-    secrets: secretBox,
     now,
   });
-  const clusterService = new ClusterService({
-    clusters: repositories.clusters,
-    assets: repositories.assets,
-    workflows: workflowService,
-    secrets: secretBox,
-    now,
-    ...(config.maxParallelNodes !== undefined ? { maxParallelNodes: config.maxParallelNodes } : {}),
-  });
-  const eventHub = new EventHub({
-    events,
-    log,
-    now,
-    options: {
-      pollMs: config.events.pollMs,
-      lookbackMs: config.events.lookbackMs,
-      heartbeatMs: config.events.heartbeatMs,
-    },
-  });
-  const egressGuard = new EgressGuard(config.webhooks.allowedNetworks);
-  const webhookDispatcher = new WebhookDispatcher({
-    events,
-    webhooks: repositories.webhooks,
-    deliveries: repositories.webhookDeliveries,
-    secrets: secretBox,
-    guard: egressGuard,
-    log,
-    now,
-    options: {
-      pollMs: config.webhooks.pollMs,
-      lookbackMs: config.events.lookbackMs,
-      maxAttempts: config.webhooks.maxAttempts,
-      backoff: { baseMs: config.webhooks.backoffBaseMs, maxMs: config.webhooks.backoffMaxMs },
-      timeoutMs: config.webhooks.timeoutMs,
-      concurrency: config.webhooks.concurrency,
-    },
-  });
-  const eventRetentionMs = config.events.retentionHours * 60 * 60_000;
-  const retention = new RetentionSweeper({
-    everyMs: RETENTION_SWEEP_EVERY_MS,
-    now,
-    log,
-    targets: [
-      {
-        name: 'lifecycle events',
-        retentionMs: eventRetentionMs,
-        prune: (before) => events.prune(before),
-      },
-      {
-        name: 'finished webhook deliveries',
-        retentionMs: eventRetentionMs,
-        prune: (before) => repositories.webhookDeliveries.prune(before),
-      },
-      {
-        name: 'finished agent jobs',
-        retentionMs: config.jobHistoryRetentionDays * DAY_MS,
-        prune: (before) => repositories.agentJobs.pruneHistory(before),
-      },
-      {
-        name: 'agent job claims',
-        retentionMs: config.jobHistoryRetentionDays * DAY_MS,
-        prune: (before) => repositories.agentJobs.pruneClaims(before),
-      },
-      {
-        name: 'asset transition claims',
-        retentionMs: TRANSITION_CLAIM_RETENTION_MS,
-        prune: (before) => repositories.assets.pruneTransitionClaims(before),
-      },
-    ],
-  });
-  let orchestration: Promise<{ bridge: AgentJobBridge; relay: BootEventRelay }> | undefined;
+  const delivery = createEventDelivery({ config, repositories, secretBox, now, log });
+  const retention = createRetentionSweeper({ config, repositories, now, log });
   return {
     config,
     log,
@@ -256,50 +113,20 @@ export function createContainer(options: {
     now,
     secretBox,
     repositories,
-    services: {
-      apiKeys,
-      audit: new AuditService(repositories.audit),
-      agent,
-      sites,
-      assets: assetService,
-      workflows: workflowService,
-      clusters: clusterService,
-      webhooks: new WebhookService({
-        webhooks: repositories.webhooks,
-        deliveries: repositories.webhookDeliveries,
-        secrets: secretBox,
-        guard: egressGuard,
-        dispatcher: webhookDispatcher,
-        now,
-      }),
-      provision: new ProvisionService({ assets: repositories.assets, clusters: clusterService }),
-    },
-    orchestration() {
-      orchestration ??= temporal.get().then((client) => ({
-        bridge: new AgentJobBridge({
-          jobs: repositories.agentJobs,
-          activities: temporalActivityReporter(client),
-          log,
-          storeSecretResult: (job, result) => agent.storeSecretResult(job, result),
-          ...(options.queuedJobSignal ? { queuedJobSignal: options.queuedJobSignal } : {}),
-        }),
-        relay: new BootEventRelay({
-          assets: repositories.assets,
-          workflows: temporalWorkflowSignaller(client),
-          log,
-          now,
-        }),
-      }));
-      orchestration.catch(() => {
-        orchestration = undefined;
-      });
-      return orchestration;
-    },
-    eventHub,
-    webhookDispatcher,
+    services: { apiKeys: auth.apiKeys, audit: auth.audit, webhooks: delivery.webhooks, ...resources },
+    orchestration: lazyOrchestration({
+      repositories,
+      agent: resources.agent,
+      temporal: temporal.get,
+      log,
+      now,
+      queuedJobSignal: options.queuedJobSignal,
+    }),
+    eventHub: delivery.eventHub,
+    webhookDispatcher: delivery.webhookDispatcher,
     retention,
-    authenticator,
-    rateLimiter,
+    authenticator: auth.authenticator,
+    rateLimiter: auth.rateLimiter,
     metrics: createHttpMetrics(),
     version: readVersionInfo(config.gitCommit),
     temporal: temporal.get,
@@ -311,24 +138,10 @@ export function createContainer(options: {
         await client.connection.withDeadline(deadline, () => client.connection.workflowService.getSystemInfo({}));
       },
     },
-    async ensureIndexes() {
-      await repositories.apiKeys.ensureIndexes();
-      await repositories.audit.ensureIndexes();
-      await repositories.assets.ensureIndexes();
-      await repositories.clusters.ensureIndexes();
-      await repositories.agentJobs.ensureIndexes();
-      await repositories.workflows.ensureIndexes();
-      await repositories.sites.ensureIndexes();
-      await repositories.events.ensureIndexes();
-      await repositories.webhooks.ensureIndexes();
-      await repositories.webhookDeliveries.ensureIndexes();
-      if (!(await repositories.rateLimits.ensureIndexes())) {
-        log.debug('this server has no TTL indexes; expired rate-limit windows are deleted by the API');
-      }
-    },
+    ensureIndexes: () => ensureIndexes(repositories, log),
     async close() {
-      await eventHub.stop();
-      await webhookDispatcher.stop();
+      await delivery.eventHub.stop();
+      await delivery.webhookDispatcher.stop();
       await retention.stop();
       await temporal.close();
       await options.closeDatabase?.();
@@ -360,42 +173,4 @@ export async function openContainer(
     await connection.close();
     throw err;
   }
-}
-
-function lazyTemporal(config: ApiConfig) {
-  let pending: Promise<Client> | undefined;
-  return {
-    get(): Promise<Client> {
-      // Loaded on first use: the gRPC client is heavy and the CLI and most requests never need it.
-      pending ??= import('@temporalio/client')
-        .then(async ({ Client, Connection }) => {
-          const connection = await Connection.connect({
-            address: config.temporalAddress,
-            connectTimeout: config.readyTimeoutMs,
-          });
-          // The same payload encryption as the worker: the API completes activities and starts workflows.
-          const dataConverter = rackpilotDataConverter(payloadKeyFromSettings(config));
-          return new Client({ connection, namespace: config.temporalNamespace, dataConverter });
-        })
-        .catch((err: unknown) => {
-          pending = undefined;
-          throw err;
-        });
-      return pending;
-    },
-    async close(): Promise<void> {
-      const current = pending;
-      pending = undefined;
-      if (current) await current.then((client) => client.connection.close()).catch(() => undefined);
-    },
-  };
-}
-
-/** Rejects with `<what> did not answer within <ms> ms` when `promise` takes longer. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -9,6 +9,7 @@ import type {
 } from '../../db/workflow-index-repository.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../../shared/errors.js';
 import type { PageRequest } from '../../db/page.js';
+import { withTimeout } from '../../shared/with-timeout.js';
 
 /** What starting a workflow needs: its Temporal type, id, input, and how the index files it. */
 export interface WorkflowStart {
@@ -139,15 +140,6 @@ export class WorkflowService {
     }
     return doc;
   }
-}
-
-/** Rejects when `promise` takes longer than `ms` (the promise itself is left to settle). */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function isProgress(value: unknown): value is WorkflowProgress {

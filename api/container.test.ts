@@ -1,12 +1,12 @@
-import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../shared/errors.js';
 import { loadApiConfig } from './config.js';
 import { createContainer } from './container.js';
+import { lazyDatabase } from '../db/database.js';
 
-// No I/O happens until a repository is used, so an unconnected client is enough here.
-const db = new MongoClient('mongodb://127.0.0.1:1').db('unused');
+// No I/O happens until a repository is used, so an unconnected handle is enough here.
+const { db } = lazyDatabase('mongodb://127.0.0.1:1', 'unused');
 const base = { MONGODB_URI: 'mongodb://127.0.0.1:1/', TEMPORAL_ADDRESS: '127.0.0.1:1' };
 
 describe('createContainer', () => {

@@ -25,6 +25,12 @@ export async function connectDatabase(
   return { db: client.db(dbName), close: () => client.close() };
 }
 
+/** A handle that connects on its first command: nothing is sent to `uri` until a repository is used. */
+export function lazyDatabase(uri: string, dbName: string): DatabaseConnection {
+  const client = new MongoClient(uri, { appName: 'rackpilot-api' });
+  return { db: client.db(dbName), close: () => client.close() };
+}
+
 /** Returns within `timeoutMs` whether the database answers a ping. */
 export async function pingDatabase(db: Database, timeoutMs: number): Promise<void> {
   await db.command({ ping: 1 }, { timeoutMS: timeoutMs });

@@ -39,8 +39,8 @@ export interface AgentJobDoc {
  * Why a collection of its own rather than an index on `agent_jobs`: FerretDB 1.x (our dev and
  * test database) uses no index but `_id` — any other filter reads and decodes every document in
  * Go. `agent_jobs` keeps every job ever run, with its payload, logs and result, so a site poll of
- * it cost 230 ms at 1000 jobs and 1.1 s at 5000 (`npm run bench:db`, FerretDB/SQLite, 2 vCPUs)
- * — the poll that every agent claim waits on. The queue holds tens of small entries at most.
+ * it grows with the site's history (bench/README.md, "Database query shapes") — the poll that
+ * every agent claim waits on. The queue holds tens of small entries at most.
  * On MongoDB the `{siteId, createdAt}` index serves it either way.
  */
 export interface QueuedJobEntry {

@@ -257,7 +257,7 @@ export class AssetRepository {
     if (!still) return false;
     // The take-over of this one stale claim is itself claimed once. (Deleting the stale claim and
     // claiming the key anew was not enough: FerretDB's delete-by-filter finds then deletes, so a
-    // slow taker could delete the claim a faster one had just written — two winners, seen in CI.)
+    // slow taker could delete the claim a faster one had just written: two winners.)
     const owner = randomUUID();
     const takeover = `${key}:takeover:${claim.owner}`;
     if (!(await claimOnce(this.transitions, takeover, owner, { transition }, this.now))) return false;

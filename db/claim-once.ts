@@ -13,8 +13,8 @@ export interface ClaimDoc {
  * Claims `key` for `owner` exactly once across every process. Returns true for the single winner.
  *
  * Why not just a guarded `findOneAndUpdate`: FerretDB 1.x over SQLite (our dev/test database)
- * applies such updates as read-modify-write without isolation — measured here: 50 concurrent
- * guarded claims of one document had 1 to 31 winners. An insert that violates a unique index
+ * applies such updates as read-modify-write without isolation: concurrent guarded claims of
+ * one document can have several winners (api/README.md). An insert that violates a unique index
  * is refused atomically on every MongoDB-protocol server, so the insert decides the winner and
  * the guarded update that follows only ever runs once per (resource, version).
  */

@@ -80,8 +80,8 @@ export function isEventId(id: string): boolean {
 
 /**
  * Pauses before the second and third attempt of an event insert. FerretDB over SQLite answers
- * `database is locked (SQLITE_BUSY)` when writers pile up: 2 of ~12,000 events of the 200-node
- * bench were lost to it before inserts were retried. The same `_id` is inserted every time, so a
+ * `database is locked (SQLITE_BUSY)` when writers pile up (a 200-node run hits it), and an event
+ * not retried is lost. The same `_id` is inserted every time, so a
  * retry of an insert that did land is refused as a duplicate: recorded once.
  */
 const EMIT_RETRY_PAUSES_MS = [50, 250];

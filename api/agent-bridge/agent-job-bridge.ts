@@ -45,8 +45,8 @@ export class AgentJobBridge {
   /**
    * The jobs this process handed out and not yet saw finish, as claimed. A heartbeat or result
    * of one of them goes straight to its guarded update (site, state and claim token in the
-   * filter), without reading the job first: two database reads fewer per job, ~14 % of the
-   * commands of a provisioning run. A job claimed through another API process is read as before.
+   * filter), without reading the job first (two database reads fewer per job). A job claimed
+   * through another API process is read first.
    */
   private readonly handedOut = new Map<string, AgentJobDoc>();
 

@@ -4,8 +4,8 @@ import { patched, proxyActivities, proxyLocalActivities, type ActivityOptions } 
  * Runs started after this patch do their database bookkeeping (claim an asset, mark it
  * provisioned, set a cluster's status) as local activities: run by the worker inside the
  * workflow task that asks for them, recorded as one marker. A regular activity costs a round
- * trip through the Temporal server and a workflow task of its own: 45–55 ms per call on the
- * 1-node bench (`BENCH_BREAKDOWN=1`), for a database write of 15–25 ms. Runs from before the
+ * trip through the Temporal server and a workflow task of its own, several times the database
+ * write it does (bench/README.md, `BENCH_BREAKDOWN=1`). Runs from before the
  * patch replay their regular activities.
  */
 export const LOCAL_BOOKKEEPING_PATCH = 'bookkeeping-as-local-activities';

@@ -7,9 +7,8 @@ import { patched } from '@temporalio/workflow';
  *
  * Why a bound: every node in flight takes an agent slot, a download from the boot server and
  * heartbeats for as long as it waits. Real racks hit these limits in one agent's PXE and image
- * traffic; Ironic and MAAS bound concurrent deployments for the same reason. On the 200-node
- * bench (bench/README.md), 50 at a time halved the median node's time (248 → 121–133 s); the
- * whole run stayed CPU-bound (267 → 242–254 s).
+ * traffic; Ironic and MAAS bound concurrent deployments for the same reason (the 200-node
+ * figures are in bench/README.md).
  */
 const BOUNDED_FAN_OUT_PATCH = 'bounded-node-fan-out';
 

@@ -21,9 +21,8 @@ const { recordProgress } = proxyLocalActivities<WorkflowIndexActivities>({
 /**
  * Runs started after this patch report less: a step's "done" goes with the next report instead
  * of in one of its own, and a child run (never indexed: the index has rows only for the runs the
- * API starts) does not report at all. Each report is a local activity; each one costs its
- * workflow task 10–25 ms even when it writes nothing, measured on the 1-node bench
- * (`BENCH_BREAKDOWN=1`). Runs from before keep their recorded reports on replay.
+ * API starts) does not report at all. Each report is a local activity, which costs its workflow
+ * task time even when it writes nothing. Runs from before keep their recorded reports on replay.
  */
 const FEWER_REPORTS_PATCH = 'runbook-fewer-reports';
 

@@ -31,8 +31,9 @@ import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { readVersionInfo, type VersionInfo } from './version-info.js';
 
 /**
- * Everything the API's routes use, wired once (STYLE.md §9). Routes reach repositories only
- * through services; later resources add their repository and service here.
+ * Everything the API's routes use, wired once (STYLE.md §9). Routes reach repositories through
+ * services (the SSE stream's replay reads the event log through its narrow EventSource); a new
+ * resource adds its repository and service in composition/.
  */
 export interface Container {
   config: ApiConfig;

@@ -52,7 +52,7 @@ export function buildRoutes(
   const route = createRouteDefiner(router, registry, {
     authenticate: authenticate(container.authenticator),
     rateLimit: rateLimit(container.rateLimiter, container.config.rateLimit),
-    auditTrail: auditTrail({ sink: container.repositories.audit, now: container.now, log: container.log }),
+    auditTrail: auditTrail({ sink: container.services.audit, now: container.now, log: container.log }),
     validateResponses: container.config.validateResponses,
     log: container.log,
   });

@@ -126,7 +126,7 @@ export const siteRoutes: RouteModule = ({ container, route }) => {
       const registered = await sites().register(body);
       // Public route: no audit trail middleware, so the one success is recorded here, as the new agent.
       const orgId = (await sites().orgOf(registered.siteId)) ?? '';
-      await container.repositories.audit.insert({
+      await container.services.audit.insert({
         id: randomUUID(),
         orgId,
         keyId: registered.agentId,

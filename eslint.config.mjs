@@ -12,10 +12,12 @@ export const FORBIDDEN = {
   agent: ['api', 'db', 'workflows', 'lab', 'tools', 'cli', 'client', 'ui', 'test', 'bench'],
   workflows: ['api', 'agent', 'lab', 'tools', 'cli', 'client', 'ui', 'test', 'bench'],
   api: ['agent', 'lab', 'tools', 'cli', 'client', 'ui', 'test', 'bench'],
-  client: ['agent', 'db', 'workflows', 'lab', 'tools', 'cli', 'ui', 'test', 'bench'],
+  client: ['api', 'agent', 'db', 'workflows', 'lab', 'tools', 'cli', 'ui', 'test', 'bench'],
   cli: ['api', 'agent', 'db', 'workflows', 'lab', 'tools', 'ui', 'test', 'bench'],
   // The far side of the wire: it may reuse the agent's protocol code and the dev tools, never the control plane.
   lab: ['api', 'db', 'workflows', 'cli', 'client', 'ui', 'test', 'bench'],
+  // The dashboard runs in a browser: it speaks to the API through the typed client only.
+  ui: ['api', 'agent', 'db', 'workflows', 'lab', 'tools', 'cli', 'test', 'bench'],
   tools: ['test', 'bench'],
 };
 
@@ -42,8 +44,8 @@ function layerBlocks(folder, { under = '', extra = [] } = {}) {
     const depth = baseDepth + i;
     const up = '../'.repeat(depth);
     return {
-      files: [`${base}/${'*/'.repeat(i)}*.ts`],
-      ignores: ['**/*.test.ts'],
+      files: [`${base}/${'*/'.repeat(i)}*.ts`, `${base}/${'*/'.repeat(i)}*.tsx`],
+      ignores: ['**/*.test.ts', '**/*.test.tsx'],
       rules: {
         'no-restricted-imports': [
           'error',
@@ -81,6 +83,8 @@ export default tseslint.config(
       '**/*.golden.*',
       'eslint.config.mjs',
       'tools/lockfile/*.mjs',
+      // The bin launcher: four lines of plain JavaScript that load the TypeScript CLI through tsx.
+      'cli/rackpilot.mjs',
     ],
   },
   js.configs.recommended,

@@ -17,7 +17,7 @@ export interface ImportEdge {
 const SKIP = new Set(['node_modules', '.git', 'dist', 'coverage', '.rackpilot', 'test-results']);
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
 
-/** Every `.ts` file under `root`, relative to it, with `/` separators. */
+/** Every `.ts` and `.tsx` file under `root`, relative to it, with `/` separators. */
 export function sourceFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -25,7 +25,7 @@ export function sourceFiles(root: string): string[] {
       if (SKIP.has(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+      else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
         out.push(relative(root, path).split(sep).join('/'));
     }
   };

@@ -5,7 +5,7 @@ import { FORBIDDEN, MONGODB_ALLOWED } from '../../eslint.config.mjs';
 import { findCycle, readImports, sourceFiles, unitGraph, unitOf } from './import-graph.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const production = sourceFiles(root).filter((f) => !f.endsWith('.test.ts'));
+const production = sourceFiles(root).filter((f) => !/\.test\.tsx?$/.test(f));
 const { edges, packages } = readImports(root, production);
 const forbidden = FORBIDDEN;
 

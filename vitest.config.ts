@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,agent,workflows,shared,db,tools,lab}/**/*.test.ts'],
+          include: ['{api,agent,workflows,shared,db,tools,lab,ui,cli,client}/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Container } from './container.js';
+import { staticUi } from './http/static-ui.js';
 import { cors } from './middleware/cors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { jsonBody } from './middleware/json-body.js';
@@ -16,7 +17,7 @@ const mounted = new WeakMap<Koa, { router: Router; registry: OpenApiRegistry }>(
 /**
  * Builds the Koa application over a container. Never listens: server.ts does, tests use
  * `app.callback()` on port 0. Order: request id → metrics/access log → the one error path →
- * headers → CORS → JSON body → routes → 404/405.
+ * headers → dashboard files (`/ui/`) → CORS → JSON body → routes → 404/405.
  */
 export function createApp(container: Container, options: { extraModules?: RouteModule[] } = {}): Koa {
   const app = new Koa();
@@ -29,6 +30,7 @@ export function createApp(container: Container, options: { extraModules?: RouteM
   app.use(observe(container.metrics, container.log));
   app.use(errorHandler(container.log));
   app.use(securityHeaders);
+  app.use(staticUi());
   app.use(cors(container.config.corsOrigins));
   app.use(jsonBody(container.config.bodyLimitBytes));
   app.use(router.routes());

@@ -6,6 +6,7 @@ import { buildFerretDb, buildTemporal } from '../devservices/go-build.js';
 import { ensureTalosValidator } from '../talos-validator/build.js';
 import { ensurePythonTools } from './python-tools.js';
 import { ensureSystemPackages } from './system-packages.js';
+import { ensureUiBuild } from './ui-build.js';
 import { ensureVmLabPrerequisites } from './vm-lab-prerequisites.js';
 
 const say = (line: string) => console.log(`[setup] ${line}`);
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   ensureSystemPackages(say);
   // Required: the lab's Redfish BMCs are sushy-tools (a failed pip install stops setup with its output).
   ensurePythonTools(say);
+  // The dashboard the API serves at /ui/ (a second or two; nothing when its sources are unchanged).
+  await ensureUiBuild(say);
   // Before the Go builds start: apt and the image build would compete with them for the CPU.
   const vmLab = await ensureVmLabPrerequisites(say);
   if (vmLab) say(`VM lab tier unavailable (its tests skip): ${vmLab}`);

@@ -18,11 +18,16 @@ export const SYSTEM_REQUIREMENTS: SystemRequirement[] = [
   { command: 'openssl', debianPackage: 'openssl', why: 'certificate checks in tests' },
   { command: 'ssh', debianPackage: 'openssh-client', why: 'a real SSH client against the lab' },
   { command: 'kubectl', debianPackage: 'kubernetes-client', why: 'reading downloaded kubeconfigs in tests' },
+  { command: 'chromium', debianPackage: 'chromium', why: "the dashboard's browser test (Playwright drives it)" },
   { command: 'tftp', debianPackage: 'tftp-hpa', why: "a real TFTP client against the agent's TFTP server in tests" },
   { command: 'grub-mkrescue', debianPackage: 'grub-common', why: "the agent's virtual-media boot images" },
   { command: 'xorriso', debianPackage: 'xorriso', why: 'grub-mkrescue writes the ISO with it; the lab reads it back' },
   { command: 'mformat', debianPackage: 'mtools', why: "grub-mkrescue's EFI boot partition" },
-  { file: '/usr/lib/grub/x86_64-efi/moddep.lst', debianPackage: 'grub-efi-amd64-bin', why: 'UEFI boot of those images' },
+  {
+    file: '/usr/lib/grub/x86_64-efi/moddep.lst',
+    debianPackage: 'grub-efi-amd64-bin',
+    why: 'UEFI boot of those images',
+  },
   { file: '/usr/lib/grub/i386-pc/moddep.lst', debianPackage: 'grub-pc-bin', why: 'BIOS boot of those images' },
 ];
 

@@ -544,6 +544,26 @@ export interface paths {
     patch: operations['updateAsset'];
     trace?: never;
   };
+  '/api/v1/assets/{id}/wipe-reports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The per-disk reports of the asset's last wipe (technique, commands, verification)
+     * @description Roles: admin, operator, viewer.
+     */
+    get: operations['getAssetWipeReports'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/assets/{id}/wipe': {
     parameters: {
       query?: never;
@@ -4932,6 +4952,126 @@ export interface operations {
       };
       /** @description Request body is not JSON (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded; see `Retry-After` (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Internal error; `details.requestId` identifies the request (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getAssetWipeReports: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One report per disk wiped */
+      200: {
+        headers: {
+          /** @description Requests allowed in the binding window */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in that window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until that window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            assetId: string;
+            /** @description The workflow that acted on the asset last (the wipe, or what followed it) */
+            workflowId: string | null;
+            /** @description One report per disk; empty until a wipe has run */
+            items: {
+              diskId: string;
+              path: string;
+              model: string | null;
+              serial: string | null;
+              wwn: string | null;
+              sizeBytes: number;
+              /** @enum {string} */
+              method: 'quick' | 'secure';
+              /** @enum {string} */
+              technique: 'metadata' | 'nvme-format' | 'ata-secure-erase' | 'blkdiscard' | 'zero-fill';
+              commands: {
+                command: string;
+                exitCode: number;
+                durationMs: number;
+              }[];
+              verification: {
+                passed: boolean;
+                signaturesFound: string[];
+                headBytesChecked: number;
+                headZero: boolean;
+                tailBytesChecked: number;
+                tailZero: boolean;
+                problems: string[];
+              };
+              error?: string;
+              /** Format: date-time */
+              startedAt: string;
+              /** Format: date-time */
+              finishedAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Invalid request: `details.fields` names each offending field (VALIDATION_FAILED, INVALID_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (UNAUTHORIZED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or not in your organization (NOT_FOUND) */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -4,6 +4,7 @@ import { ASSET_STATES } from '../../shared/asset-state.js';
 import { BMC_DRIVER_CHOICES, type RedfishSettings } from '../../shared/bmc-endpoint.js';
 import { BOOT_METHODS } from '../../shared/boot-method.js';
 import { bmcHardwareSchema, inventorySchema, summarizeSpecs } from '../../shared/inventory.js';
+import { wipeReportSchema, type WipeReport } from '../../shared/wipe-report.js';
 
 const dateTime = z.iso.datetime();
 
@@ -37,7 +38,9 @@ export const assetSchema = z.strictObject({
     port: z.number().int(),
     username: z.string(),
     cipherSuite: z.number().int(),
-    redfish: redfishView.nullable().describe('Redfish settings (drivers redfish and detect); null when none were given'),
+    redfish: redfishView
+      .nullable()
+      .describe('Redfish settings (drivers redfish and detect); null when none were given'),
   }),
   labels: z.record(z.string(), z.string()),
   bootMethod: z.enum(BOOT_METHODS).describe('How the machine boots what its plan says: pxe or virtual-media'),
@@ -106,5 +109,38 @@ function presentRedfish(redfish: RedfishSettings): z.infer<typeof redfishView> {
       ...(insecure !== undefined ? { insecure } : {}),
     },
     ...(redfish.systemId !== undefined ? { systemId: redfish.systemId } : {}),
+  };
+}
+
+/** The per-disk evidence of an asset's last wipe: what was erased, how, and what the read-back found. */
+export const wipeReportsSchema = z.strictObject({
+  assetId: z.string(),
+  workflowId: z
+    .string()
+    .nullable()
+    .describe('The workflow that acted on the asset last (the wipe, or what followed it)'),
+  items: z.array(z.strictObject(wipeReportSchema.shape)).describe('One report per disk; empty until a wipe has run'),
+});
+
+/** Copies each report field by field (the stored document may carry more than the schema names). */
+export function presentWipeReports(asset: AssetDoc): z.infer<typeof wipeReportsSchema> {
+  return {
+    assetId: asset._id,
+    workflowId: asset.workflowId ?? null,
+    items: (asset.wipeReports ?? []).map((r: WipeReport) => ({
+      diskId: r.diskId,
+      path: r.path,
+      model: r.model,
+      serial: r.serial,
+      wwn: r.wwn,
+      sizeBytes: r.sizeBytes,
+      method: r.method,
+      technique: r.technique,
+      commands: r.commands.map((c) => ({ command: c.command, exitCode: c.exitCode, durationMs: c.durationMs })),
+      verification: { ...r.verification },
+      ...(r.error !== undefined ? { error: r.error } : {}),
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+    })),
   };
 }

@@ -262,7 +262,11 @@ describe('the dashboard in Chromium, against the real stack on a one-server lab'
     async () => {
       await admin.goto(`${stack.api.url}/ui/#/assets/${stack.assetIds[0]}`);
       await heading(admin).locator('[data-status="available"]').waitFor();
-      await admin.getByText('This asset has not been wiped.').waitFor();
+      // The cluster delete wiped every disk of the node: its verified reports are on the asset's page.
+      const disks = admin.locator('table[aria-label="Disk wipe reports"] tbody tr');
+      await disks.first().waitFor();
+      expect(await disks.count()).toBe(stack.lab.servers[0]!.disks.length);
+      expect(await disks.locator('[data-status="verified"]').count()).toBe(await disks.count());
       await admin.getByRole('button', { name: 'Wipe disks' }).click();
       const dialog = admin.getByRole('dialog');
       await dialog.getByLabel(/to confirm/).fill('lab-01');
@@ -272,7 +276,7 @@ describe('the dashboard in Chromium, against the real stack on a one-server lab'
       await admin.locator('.timeline[data-workflow-status="completed"]').waitFor({ timeout: PROVISION_TIMEOUT_MS });
       await shot(admin, 'wipe-workflow');
       await admin.goto(`${stack.api.url}/ui/#/assets/${stack.assetIds[0]}`);
-      const wipes = admin.locator('table[aria-label="Wipe reports"]');
+      const wipes = admin.locator('table[aria-label="Wipe workflows"]');
       await wipes.locator('[data-status="completed"]').first().waitFor();
       await expect(wipes.textContent()).resolves.toContain('disk-wipe');
       await shot(admin, 'asset-wiped');

@@ -4,6 +4,7 @@ import { readTalosInstall } from '../../lab/machine/talos-install.js';
 import { demoClusterRequest } from '../../tools/dev/welcome.js';
 import { writeAt } from '../integration/ssh/disk-content.js';
 import { expectDiscovered, readBytes, kubectlReadyz, startRestLabStack, type RestLabStack } from './lab-stack.js';
+import type { WipeReport } from '../../shared/wipe-report.js';
 
 // Node IPs of this file only: each lab Talos node listens on its IP (50000, 50001, 6443).
 const NODE_IPS = ['127.10.0.150', '127.10.0.151', '127.10.0.152'];
@@ -141,7 +142,10 @@ describe('a 3-node Talos cluster on a simulated datacenter of IPMI and Redfish B
         status: 'available',
         clusterId: null,
       });
-      const reports = (await stack.api.container.repositories.assets.get(assetId)).wipeReports ?? [];
+      // The evidence as an operator reads it: the last wipe's per-disk reports over REST.
+      const served = await stack.call('GET', `/api/v1/assets/${assetId}/wipe-reports`);
+      expect(served.status, served.text).toBe(200);
+      const reports = served.body.items as WipeReport[];
       expect(reports.map((r) => r.serial).sort()).toEqual(info.disks.map((d) => d.serial).sort());
       for (const report of reports) {
         expect(report.verification).toMatchObject({

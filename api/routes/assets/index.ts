@@ -5,7 +5,7 @@ import { reply } from '../../http/define-route.js';
 import { listBody, listSchema, paginate } from '../../http/paginate.js';
 import { authOf } from '../../http/state.js';
 import { fieldProblems } from '../../http/validate.js';
-import { assetSchema, presentAsset } from '../../presenters/asset-presenter.js';
+import { assetSchema, presentAsset, presentWipeReports, wipeReportsSchema } from '../../presenters/asset-presenter.js';
 import { clusterPlanSchema, presentClusterPlan } from '../../presenters/cluster-presenter.js';
 import { workflowAcceptedSchema } from '../../presenters/workflow-presenter.js';
 import type { RouteModule } from '../index.js';
@@ -159,6 +159,21 @@ export const assetRoutes: RouteModule = ({ container, route }) => {
       errors: [404],
     },
     async (ctx, { params }) => reply(200, presentAsset(await assets().get(authOf(ctx).orgId, params.id))),
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/api/v1/assets/:id/wipe-reports',
+      operationId: 'getAssetWipeReports',
+      summary: "The per-disk reports of the asset's last wipe (technique, commands, verification)",
+      tags,
+      roles: readers,
+      request: { params: assetParams },
+      responses: { 200: { description: 'One report per disk wiped', schema: wipeReportsSchema } },
+      errors: [404],
+    },
+    async (ctx, { params }) => reply(200, presentWipeReports(await assets().get(authOf(ctx).orgId, params.id))),
   );
 
   route(

@@ -291,6 +291,7 @@ describe('assets', () => {
     const asset = await available();
     const calls = [
       ['GET', `/api/v1/assets/${asset._id}`, undefined],
+      ['GET', `/api/v1/assets/${asset._id}/wipe-reports`, undefined],
       ['PATCH', `/api/v1/assets/${asset._id}`, { hostname: 'x' }],
       ['DELETE', `/api/v1/assets/${asset._id}`, undefined],
       ['POST', `/api/v1/assets/${asset._id}/wipe`, { mode: 'quick' }],
@@ -302,6 +303,42 @@ describe('assets', () => {
       expect(res.body.code).toBe('ASSET_NOT_FOUND');
     }
     expect((await api.container.repositories.assets.get(asset._id)).state).toBe('available');
+  });
+
+  it("serves the last wipe's per-disk reports, and an empty list before any wipe", async () => {
+    const viewer = (await h.key(api, org.adminKey, 'viewer')).key;
+    const fresh = await available();
+    const none = await api.request('GET', `/api/v1/assets/${fresh._id}/wipe-reports`, { key: viewer });
+    expect(none.status, none.text).toBe(200);
+    expect(none.body).toEqual({ assetId: fresh._id, workflowId: null, items: [] });
+
+    const report = {
+      diskId: '5000c500a1b2c3d4',
+      path: '/dev/sda',
+      model: 'ST4000NM',
+      serial: 'ZC1234',
+      wwn: '5000c500a1b2c3d4',
+      sizeBytes: 4_000_787_030_016,
+      method: 'quick' as const,
+      technique: 'metadata' as const,
+      commands: [{ command: 'wipefs --all --force /dev/sda', exitCode: 0, durationMs: 12 }],
+      verification: {
+        passed: true,
+        signaturesFound: [],
+        headBytesChecked: 1_048_576,
+        headZero: true,
+        tailBytesChecked: 1_048_576,
+        tailZero: true,
+        problems: [],
+      },
+      startedAt: '2026-12-07T08:00:00.000Z',
+      finishedAt: '2026-12-07T08:00:01.000Z',
+    };
+    const wiped = await available({ workflowId: 'wipe-1' });
+    await api.container.repositories.assets.update(wiped._id, { wipeReports: [report] });
+    const served = await api.request('GET', `/api/v1/assets/${wiped._id}/wipe-reports`, { key: viewer });
+    expect(served.status, served.text).toBe(200);
+    expect(served.body).toEqual({ assetId: wiped._id, workflowId: 'wipe-1', items: [report] });
   });
 
   it('edits hostname and labels', async () => {

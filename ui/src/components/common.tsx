@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { describeError } from '../lib/api.js';
 
-const GOOD = new Set(['available', 'ready', 'completed', 'provisioned', 'online', 'passed']);
+const GOOD = new Set(['available', 'ready', 'completed', 'provisioned', 'online', 'passed', 'verified']);
 const BAD = new Set(['failed', 'error', 'offline', 'cancelled']);
 const IDLE = new Set(['pending', 'skipped', 'deleted', 'maintenance']);
 

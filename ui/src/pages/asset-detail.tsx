@@ -135,24 +135,68 @@ function Inventory({ asset }: { asset: Asset }) {
 }
 
 /**
- * The disk wipes of this asset. The API serves each wipe's workflow (steps, timings, failure) but
- * not the per-disk reports the agent verified, which are stored on the asset only; and a cluster
- * delete's per-node wipes are child runs the workflows index does not list.
+ * The evidence of the asset's last wipe, disk by disk (what was erased, how, and what reading
+ * the disk back found), and the wipe workflows that ran on it. A cluster delete's per-node wipes
+ * are child runs the workflows index does not list, but their reports show here.
  */
 function WipeHistory({ assetId }: { assetId: string }) {
+  const touchesAsset = (event: { type: string; data: object }) =>
+    'assetId' in event.data && event.data.assetId === assetId;
+  const reports = useResource(
+    `asset-wipe-reports:${assetId}`,
+    (client) => unwrap(client.GET('/api/v1/assets/{id}/wipe-reports', { params: { path: { id: assetId } } })),
+    (event) => event.type.startsWith('asset.') && touchesAsset(event),
+  );
   const runs = useResource(
     `asset-workflows:${assetId}`,
     (client) => unwrap(client.GET('/api/v1/workflows', { params: { query: { assetId, perPage: 50 } } })),
-    (event) => event.type.startsWith('workflow.') && 'assetId' in event.data && event.data.assetId === assetId,
+    (event) => event.type.startsWith('workflow.') && touchesAsset(event),
   );
+  const disks = reports.data?.items ?? [];
   const wipes = runs.data?.workflows.filter((w) => w.type === 'disk-wipe') ?? [];
   return (
     <>
       <h2>Wipe reports</h2>
-      <ErrorBox error={runs.error} />
-      {runs.data && wipes.length === 0 ? <p class="muted">This asset has not been wiped.</p> : null}
+      <ErrorBox error={reports.error ?? runs.error} />
+      {reports.data && disks.length === 0 ? <p class="muted">No disk of this asset has been wiped.</p> : null}
+      {disks.length > 0 ? (
+        <table class="data" aria-label="Disk wipe reports">
+          <thead>
+            <tr>
+              <th>Disk</th>
+              <th>Serial</th>
+              <th>WWN</th>
+              <th>Wipe</th>
+              <th>Verified</th>
+              <th>Finished</th>
+            </tr>
+          </thead>
+          <tbody>
+            {disks.map((d) => (
+              <tr key={d.diskId}>
+                <td>
+                  <Mono>{d.path}</Mono> {formatBytes(d.sizeBytes)}
+                </td>
+                <td>
+                  <Mono>{d.serial}</Mono>
+                </td>
+                <td>
+                  <Mono>{d.wwn}</Mono>
+                </td>
+                <td>
+                  {d.method} ({d.technique}){d.error ? `: ${d.error}` : ''}
+                </td>
+                <td title={d.verification.problems.join('; ')}>
+                  <StatusBadge status={d.verification.passed ? 'verified' : 'failed'} />
+                </td>
+                <td>{formatTime(d.finishedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       {wipes.length > 0 ? (
-        <table class="data" aria-label="Wipe reports">
+        <table class="data" aria-label="Wipe workflows">
           <thead>
             <tr>
               <th>Workflow</th>
@@ -182,7 +226,6 @@ function WipeHistory({ assetId }: { assetId: string }) {
           </tbody>
         </table>
       ) : null}
-      <p class="muted small">Per-disk verification reports are kept on the asset; the API does not serve them yet.</p>
     </>
   );
 }

@@ -113,6 +113,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The API key making this call, masked: its role and organization
+     * @description Any user key may ask: the CLI checks a key at `login` with it and the dashboard shows only what the role may do. Agent keys stay confined to the agent endpoints (403 with `details.role`).
+     *
+     *     Roles: admin, operator, viewer.
+     */
+    get: operations['getCurrentKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/api-keys/{id}': {
     parameters: {
       query?: never;
@@ -1299,6 +1321,93 @@ export interface operations {
       };
       /** @description Request body is not JSON (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded; see `Retry-After` (RATE_LIMITED) */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Internal error; `details.requestId` identifies the request (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getCurrentKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The calling key */
+      200: {
+        headers: {
+          /** @description Requests allowed in the binding window */
+          'RateLimit-Limit'?: number;
+          /** @description Requests left in that window */
+          'RateLimit-Remaining'?: number;
+          /** @description Seconds until that window resets */
+          'RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Public key id (the part after `rp_`) */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: 'admin' | 'operator' | 'viewer' | 'agent';
+            /** @description The site of an agent key; null otherwise */
+            siteId: string | null;
+            /** @description `rp_<id>_********<last 4>` */
+            maskedKey: string;
+            /** @enum {string} */
+            status: 'active' | 'revoked';
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Id of the key that created this one; null for the bootstrap key */
+            createdBy: string | null;
+            /** @description Updated at most once a minute */
+            lastUsedAt: string | null;
+            rotatedAt: string | null;
+            /** @description After a rotation: until when the previous secret still works */
+            previousSecretValidUntil: string | null;
+            revokedAt: string | null;
+            orgId: string;
+          };
+        };
+      };
+      /** @description Missing, invalid or revoked API key (UNAUTHORIZED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not do this (FORBIDDEN) */
+      403: {
         headers: {
           [name: string]: unknown;
         };

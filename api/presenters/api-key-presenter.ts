@@ -23,6 +23,9 @@ export const apiKeySchema = z.strictObject({
   revokedAt: dateTime.nullable(),
 });
 
+/** The calling key, with the organization it acts in. */
+export const currentKeySchema = apiKeySchema.extend({ orgId: z.string() });
+
 /** A key as returned once at creation or rotation, with the full secret. */
 export const issuedApiKeySchema = apiKeySchema.extend({
   key: z.string().describe('The full API key. Shown only in this response: store it now.'),

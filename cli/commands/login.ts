@@ -22,13 +22,12 @@ export function loginCommand(program: Command, ctx: CliContext): void {
         throw new UsageError('login needs --url and --key (or RACKPILOT_API_URL and RACKPILOT_API_KEY)');
       const apiUrl = normalizeApiUrl(rawUrl);
       if (!apiUrl) throw new UsageError(`--url must be an http(s) URL without query, not ${rawUrl}`);
-      // Any authenticated read proves the key; sites are readable by every human role.
+      // The API says whose key it is (and refuses a bad one) before anything is stored.
       const client = ctx.clientFor({ apiUrl, apiKey });
-      await unwrap(client.GET('/api/v1/sites', { params: { query: { perPage: 1 } } }));
+      const me = await unwrap(client.GET('/api/v1/me'));
       await writeConfigFile(ctx.configPath, { apiUrl, apiKey });
-      const keyId = /^rp_([0-9a-z]{12})_/.exec(apiKey)?.[1];
       ctx.out(
-        `Logged in to ${apiUrl}${keyId ? ` with key ${keyId}` : ''}; saved to ${ctx.configPath} (mode ${CONFIG_FILE_MODE.toString(8)}).`,
+        `Logged in to ${apiUrl} with key ${me.id} (${me.name}, ${me.role}); saved to ${ctx.configPath} (mode ${CONFIG_FILE_MODE.toString(8)}).`,
       );
     });
 }

@@ -2,7 +2,12 @@ import { reply } from '../../http/define-route.js';
 import { audit } from '../../http/audit.js';
 import { listBody, listSchema, paginate } from '../../http/paginate.js';
 import { authOf } from '../../http/state.js';
-import { apiKeySchema, issuedApiKeySchema, presentApiKey } from '../../presenters/api-key-presenter.js';
+import {
+  apiKeySchema,
+  currentKeySchema,
+  issuedApiKeySchema,
+  presentApiKey,
+} from '../../presenters/api-key-presenter.js';
 import type { RouteModule } from '../index.js';
 import { apiKeyParams, createApiKeyBody, listApiKeysQuery } from './schema.js';
 
@@ -58,6 +63,24 @@ export const apiKeyRoutes: RouteModule = ({ container, route }) => {
           total,
         ),
       );
+    },
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/api/v1/me',
+      operationId: 'getCurrentKey',
+      summary: 'The API key making this call, masked: its role and organization',
+      description:
+        'Any user key may ask: the CLI checks a key at `login` with it and the dashboard shows only what the role may do. Agent keys stay confined to the agent endpoints (403 with `details.role`).',
+      tags,
+      roles: ['admin', 'operator', 'viewer'],
+      responses: { 200: { description: 'The calling key', schema: currentKeySchema } },
+    },
+    async (ctx) => {
+      const auth = authOf(ctx);
+      return reply(200, { orgId: auth.orgId, ...presentApiKey(await keys.get(auth.orgId, auth.keyId), now()) });
     },
   );
 

@@ -35,6 +35,27 @@ describe('API keys', () => {
     expect((await api.request('GET', '/api/v1/api-keys', { key: created.body.key })).status).toBe(403);
   });
 
+  it('tells a user key who it is (GET /api/v1/me): role and organization, never the secret', async () => {
+    const site = await h.site(api, org.adminKey, 'me-site');
+    const viewer = await h.key(api, org.adminKey, 'viewer');
+    const agent = await h.key(api, org.adminKey, 'agent', { siteId: site });
+    for (const [key, id, role, siteId] of [
+      [org.adminKey, org.adminKeyId, 'admin', null],
+      [viewer.key, viewer.id, 'viewer', null],
+    ] as const) {
+      const me = await api.request('GET', '/api/v1/me', { key });
+      expect(me.status, me.text).toBe(200);
+      expect(me.body).toMatchObject({ id, role, siteId, orgId: org.orgId, status: 'active' });
+      expect(me.text).not.toContain(key.slice(-12));
+    }
+    // An agent key stays confined to the agent endpoints, and the refusal names its role.
+    const asAgent = await api.request('GET', '/api/v1/me', { key: agent.key });
+    expect(asAgent.status).toBe(403);
+    expect(asAgent.body).toMatchObject({ code: 'FORBIDDEN', details: { role: 'agent' } });
+    const anonymous = await api.request('GET', '/api/v1/me');
+    expect(anonymous.status).toBe(401);
+  });
+
   it('records lastUsedAt, at most once a minute', async () => {
     const k = await h.key(api, org.adminKey, 'viewer');
     const before = await api.request('GET', `/api/v1/api-keys/${k.id}`, { key: org.adminKey });

@@ -76,7 +76,8 @@ describe('the rackpilot CLI against a real API', () => {
   it('logs in: the URL and key stored in $XDG_CONFIG_HOME/rackpilot/config.json with mode 0600', async () => {
     const res = await rackpilot(['login', '--url', `${api.url}/`, '--key', adminKey]);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toContain(`Logged in to ${api.url}`);
+    expect(res.stdout).toContain(`Logged in to ${api.url} with key ${adminKey.split('_')[1]}`);
+    expect(res.stdout).toMatch(/, admin\); saved to /);
     expect((await stat(home.configFile)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(home.configFile, 'utf8'))).toEqual({ apiUrl: api.url, apiKey: adminKey });
     // The stored key is used from now on.

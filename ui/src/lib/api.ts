@@ -28,19 +28,18 @@ export function connect(apiKey: string): RackpilotClient {
 }
 
 /**
- * Finds out the key's role. The API has no "who am I" endpoint; an admin-only read answers 200 for
- * an admin, and its 403 names the caller's role (`details.role`) for anyone else. Thrown (ApiError)
- * for a key the API refuses (401), and for an agent key, which the dashboard cannot use.
+ * The key's role, from `GET /api/v1/me`. Thrown (ApiError) for a key the API refuses (401), and
+ * for an agent key (403, confined to the agent endpoints), which the dashboard cannot use.
  */
 export async function discoverRole(client: RackpilotClient): Promise<Role> {
   try {
-    await unwrap(client.GET('/api/v1/api-keys', { params: { query: { perPage: 1 } } }));
-    return 'admin';
+    const me = await unwrap(client.GET('/api/v1/me'));
+    if (me.role === 'admin' || me.role === 'operator' || me.role === 'viewer') return me.role;
+    throw new Error(`A key of role ${me.role} cannot use the dashboard`);
   } catch (err) {
-    if (!isApiError(err) || err.status !== 403) throw err;
-    const role = (err.details as { role?: unknown } | null)?.role;
-    if (role === 'operator' || role === 'viewer') return role;
-    throw new Error(`A key of role ${String(role)} cannot use the dashboard`, { cause: err });
+    if (isApiError(err) && err.status === 403 && (err.details as { role?: unknown } | null)?.role === 'agent')
+      throw new Error('An agent key cannot use the dashboard', { cause: err });
+    throw err;
   }
 }
 

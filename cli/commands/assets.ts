@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { unwrap } from '../../client/rackpilot-client.js';
+import { ASSET_STATES, type AssetState } from '../../shared/asset-state.js';
 import type { BulkEnrolment, CreateAssetBody, ProvisionAssetBody } from '../../client/resources.js';
 import type { CliContext } from '../context.js';
 import { ActionFailedError, ApiFailedItemsError, UsageError } from '../exit-codes.js';
@@ -16,21 +17,9 @@ import { readBodyFile } from './read-body-file.js';
 /** The API's limit of items per `POST /api/v1/assets:bulk`. */
 const BULK_MAX = 100;
 
-const STATES = [
-  'enrolling',
-  'discovering',
-  'available',
-  'reserved',
-  'provisioning',
-  'provisioned',
-  'wiping',
-  'error',
-  'maintenance',
-] as const;
-
 type ListFlags = {
   output: OutputFormat;
-  status?: (typeof STATES)[number];
+  status?: AssetState;
   site?: string;
   cluster?: string;
   label: string[];
@@ -56,7 +45,7 @@ export function assetsCommand(program: Command, ctx: CliContext): void {
   const assets = program.command('assets').description('bare-metal servers, by their BMC');
 
   withPaging(withOutput(assets.command('ls').description('list assets')))
-    .addOption(new Option('--status <status>', 'only assets in this state').choices(STATES))
+    .addOption(new Option('--status <status>', 'only assets in this state').choices(ASSET_STATES))
     .option('--site <siteId>', 'only assets of this site')
     .option('--cluster <clusterId>', 'only the nodes of this cluster')
     .option('--label <key=value>', 'only assets with this label (repeatable)', collect, [])

@@ -53,6 +53,7 @@ const schema = z.object({
   RACKPILOT_EVENTS_POLL_MS: positiveInt(1_000),
   RACKPILOT_EVENTS_LOOKBACK_MS: z.coerce.number().int().min(0).default(5_000),
   RACKPILOT_EVENTS_HEARTBEAT_MS: positiveInt(15_000),
+  RACKPILOT_EVENTS_MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(1_000).default(5),
   RACKPILOT_WEBHOOK_ALLOWED_NETWORKS: z
     .string()
     .optional()
@@ -124,6 +125,8 @@ export interface ApiConfig {
     lookbackMs: number;
     /** Comment lines keeping idle SSE connections open. */
     heartbeatMs: number;
+    /** Open SSE streams one API key may hold on one API process; one more is 429 RATE_LIMITED. */
+    maxStreamsPerKey: number;
   };
   /** Finished agent jobs (with their logs and results) are deleted this many days after they finished. */
   jobHistoryRetentionDays: number;
@@ -173,6 +176,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       pollMs: e.RACKPILOT_EVENTS_POLL_MS,
       lookbackMs: e.RACKPILOT_EVENTS_LOOKBACK_MS,
       heartbeatMs: e.RACKPILOT_EVENTS_HEARTBEAT_MS,
+      maxStreamsPerKey: e.RACKPILOT_EVENTS_MAX_STREAMS_PER_KEY,
     },
     jobHistoryRetentionDays: e.RACKPILOT_JOB_HISTORY_RETENTION_DAYS,
     webhooks: {

@@ -789,7 +789,7 @@ export interface paths {
     };
     /**
      * Stream lifecycle events (asset state changes, workflow steps) as Server-Sent Events
-     * @description Live events of your organization. Resume after a disconnect with the `Last-Event-ID` header (EventSource sends it) or `?since=<event id>`: events after that id are replayed first, each id at most once. Events are kept for RACKPILOT_EVENTS_RETENTION_HOURS.
+     * @description Live events of your organization. Resume after a disconnect with the `Last-Event-ID` header (EventSource sends it) or `?since=<event id>`: events after that id are replayed first, each id at most once. Events are kept for RACKPILOT_EVENTS_RETENTION_HOURS. One key holds at most RACKPILOT_EVENTS_MAX_STREAMS_PER_KEY open streams per API process; one more is 429 RATE_LIMITED.
      *
      *     Roles: admin, operator, viewer.
      */
@@ -1442,6 +1442,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an API key id (12 characters [0-9a-z]); an id of any other shape names no api key: 404 NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -1512,7 +1513,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (api key: NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1548,6 +1549,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an API key id (12 characters [0-9a-z]); an id of any other shape names no api key: 404 NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -1618,7 +1620,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (api key: NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1663,6 +1665,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an API key id (12 characters [0-9a-z]); an id of any other shape names no api key: 404 NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -1735,7 +1738,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (api key: NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2059,6 +2062,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a job id (`job_` and 16 hex digits); an id of any other shape names no job: 404 JOB_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2113,7 +2117,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (job: JOB_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2176,6 +2180,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a job id (`job_` and 16 hex digits); an id of any other shape names no job: 404 JOB_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2229,7 +2234,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (job: JOB_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2292,6 +2297,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a job id (`job_` and 16 hex digits); an id of any other shape names no job: 404 JOB_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2350,7 +2356,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (job: JOB_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2528,6 +2534,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2596,7 +2603,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2632,6 +2639,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2686,7 +2694,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2749,6 +2757,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2797,7 +2806,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2833,6 +2842,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a cluster id (`clu_` and 16 hex digits); an id of any other shape names no cluster: 404 CLUSTER_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2881,7 +2891,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (cluster: CLUSTER_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2917,6 +2927,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a cluster id (`clu_` and 16 hex digits); an id of any other shape names no cluster: 404 CLUSTER_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -2965,7 +2976,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (cluster: CLUSTER_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3236,6 +3247,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a site id (`site_` and 16 hex digits); an id of any other shape names no site: 404 SITE_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -3303,7 +3315,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (site: SITE_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3339,6 +3351,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a site id (`site_` and 16 hex digits); an id of any other shape names no site: 404 SITE_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -3385,7 +3398,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (site: SITE_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3430,6 +3443,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a site id (`site_` and 16 hex digits); an id of any other shape names no site: 404 SITE_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -3504,7 +3518,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (site: SITE_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4541,6 +4555,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -4722,7 +4737,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4758,6 +4773,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -4804,7 +4820,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4849,6 +4865,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -5041,7 +5058,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5095,6 +5112,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -5179,7 +5197,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5215,6 +5233,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -5275,7 +5294,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5350,6 +5369,7 @@ export interface operations {
       };
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -5492,7 +5512,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5564,6 +5584,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description an asset id (`ast_` and 16 hex digits); an id of any other shape names no asset: 404 ASSET_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -5751,7 +5772,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (asset: ASSET_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5942,6 +5963,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a workflow id (letters, digits, `_.-`, at most 200); an id of any other shape names no workflow: 404 WORKFLOW_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -6029,7 +6051,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (workflow: WORKFLOW_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6065,6 +6087,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a workflow id (letters, digits, `_.-`, at most 200); an id of any other shape names no workflow: 404 WORKFLOW_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -6115,7 +6138,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (workflow: WORKFLOW_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6602,6 +6625,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a cluster id (`clu_` and 16 hex digits); an id of any other shape names no cluster: 404 CLUSTER_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -6707,7 +6731,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (cluster: CLUSTER_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6743,6 +6767,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a cluster id (`clu_` and 16 hex digits); an id of any other shape names no cluster: 404 CLUSTER_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -6793,7 +6818,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (cluster: CLUSTER_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6847,6 +6872,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a cluster id (`clu_` and 16 hex digits); an id of any other shape names no cluster: 404 CLUSTER_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -6895,7 +6921,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (cluster: CLUSTER_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7238,6 +7264,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a webhook id (`whk_` and 16 hex digits); an id of any other shape names no webhook: 404 WEBHOOK_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -7297,7 +7324,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (webhook: WEBHOOK_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7333,6 +7360,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a webhook id (`whk_` and 16 hex digits); an id of any other shape names no webhook: 404 WEBHOOK_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -7379,7 +7407,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (webhook: WEBHOOK_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7415,6 +7443,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a webhook id (`whk_` and 16 hex digits); an id of any other shape names no webhook: 404 WEBHOOK_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -7488,7 +7517,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (webhook: WEBHOOK_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7551,6 +7580,7 @@ export interface operations {
       };
       header?: never;
       path: {
+        /** @description a webhook id (`whk_` and 16 hex digits); an id of any other shape names no webhook: 404 WEBHOOK_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -7646,7 +7676,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (webhook: WEBHOOK_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7682,6 +7712,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description a webhook id (`whk_` and 16 hex digits); an id of any other shape names no webhook: 404 WEBHOOK_NOT_FOUND */
         id: string;
       };
       cookie?: never;
@@ -7772,7 +7803,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found, or not in your organization (NOT_FOUND) */
+      /** @description Not found, or not in your organization (NOT_FOUND). An id of any shape that names nothing in your organization answers 404 (webhook: WEBHOOK_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { jsonSchema } from '../openapi/registry.js';
 import { listBody, listQuery, paginate } from './paginate.js';
 
 const query = listQuery(['createdAt', 'name'], '-createdAt', { role: z.enum(['admin', 'viewer']).optional() });
@@ -30,6 +31,19 @@ describe('list parameters', () => {
     const fields = result.error?.issues.map((i) => i.path.join('.') || i.message);
     expect(fields).toEqual(expect.arrayContaining(['page', 'perPage', 'sort']));
     expect(JSON.stringify(result.error?.issues)).toContain('colour');
+  });
+
+  it('documents the accepted sort values as a pattern that agrees with what is parsed', () => {
+    const doc = jsonSchema(query, 'input') as { properties: { sort: { pattern: string } } };
+    const pattern = new RegExp(doc.properties.sort.pattern);
+    for (const sort of ['name', '-createdAt', 'name, -createdAt ', ' -name,createdAt']) {
+      expect(pattern.test(sort), sort).toBe(true);
+      expect(query.safeParse({ sort }).success, sort).toBe(true);
+    }
+    for (const sort of ['', 'ï z', '-secretHash', 'name,', '--name', 'name|createdAt', '\u00a0name']) {
+      expect(pattern.test(sort), sort).toBe(false);
+      expect(query.safeParse({ sort }).success, sort).toBe(false);
+    }
   });
 
   it('wraps items in the list envelope', () => {

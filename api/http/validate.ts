@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { ValidationError } from '../../shared/errors.js';
+import { resourceIdsOf, resourceNotFound } from './resource-id.js';
 import { stateOf } from './state.js';
 
 /** The zod schemas of one route's inputs. */
@@ -32,12 +33,15 @@ export function fieldProblems(where: FieldProblem['in'], error: z.ZodError): Fie
 
 /**
  * Validates the body, query and path parameters against zod schemas and stores the parsed values on
- * `ctx.state.body/query/params`. Handlers never read an unvalidated input. Throws ValidationError
- * (400 VALIDATION_FAILED) whose `details.fields` names every offending field of all three parts.
+ * `ctx.state.body/query/params`. Handlers never read an unvalidated input. A resource id of a shape
+ * no id has (`resourceId()`) names nothing: NotFoundError with the resource's code, before any other
+ * check. Otherwise throws ValidationError (400 VALIDATION_FAILED) whose `details.fields` names every
+ * offending field of all three parts.
  */
 export function validate(schemas: RequestSchemas) {
   return async function validateRequest(ctx: Context, next: Next): Promise<void> {
     const state = stateOf(ctx);
+    refuseUnknownResourceIds(schemas.params, ctx.params ?? {});
     const problems: FieldProblem[] = [];
     const parts = [
       ['params', schemas.params, ctx.params ?? {}],
@@ -56,4 +60,12 @@ export function validate(schemas: RequestSchemas) {
     }
     await next();
   };
+}
+
+/** Throws the resource's NotFoundError for the first resource-id path parameter that fails its schema. */
+function refuseUnknownResourceIds(params: z.ZodType | undefined, raw: Record<string, unknown>): void {
+  for (const [name, meta] of resourceIdsOf(params)) {
+    const field = (params as z.ZodObject).shape[name] as z.ZodType;
+    if (!field.safeParse(raw[name]).success) throw resourceNotFound(meta, raw[name]);
+  }
 }

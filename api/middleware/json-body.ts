@@ -42,7 +42,10 @@ function translate(err: Error, limitBytes: number): Error {
     const position = /position (\d+)/.exec(err.message)?.[1];
     const reason = err.message.includes('only supports object and array')
       ? 'The body must be a JSON object or array'
-      : 'The body is not valid JSON';
+      : err.message.includes('forbidden prototype property')
+        ? // co-body parses with bourne, which refuses these keys (prototype poisoning) in valid JSON.
+          'The body has a "__proto__" or "constructor.prototype" key, which is refused'
+        : 'The body is not valid JSON';
     return new ValidationError(
       'Malformed JSON body',
       { reason, ...(position ? { position: Number(position) } : {}) },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodes } from '../../shared/errors.js';
+import { resourceIdsOf, type ResourceIdMeta } from '../http/resource-id.js';
 import { openApiPath, type RouteDoc } from './route-doc.js';
 
 /** The error body every non-2xx response carries. */
@@ -83,12 +84,14 @@ function operation(route: RouteDoc): Record<string, unknown> {
     };
   }
   const errors = new Set<number>([500, ...(route.errors ?? [])]);
+  const ids = [...resourceIdsOf(route.request?.params).values()];
+  if (ids.length > 0) errors.add(404);
   if (route.request) errors.add(400);
   if (['post', 'put', 'patch'].includes(route.method)) [400, 413, 415].forEach((s) => errors.add(s));
   if (authed) [401, 403, 429].forEach((s) => errors.add(s));
   for (const status of [...errors].sort()) {
     responses[String(status)] = {
-      description: ERROR_TEXT[status] ?? `HTTP ${status}`,
+      description: status === 404 && ids.length > 0 ? notFoundText(ids) : (ERROR_TEXT[status] ?? `HTTP ${status}`),
       ...(status === 429
         ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } }
         : {}),
@@ -113,6 +116,12 @@ function operation(route: RouteDoc): Record<string, unknown> {
       : {}),
     responses,
   };
+}
+
+/** The 404 of a route with resource ids: which code answers an id that names nothing, whatever its shape. */
+function notFoundText(ids: ResourceIdMeta[]): string {
+  const named = ids.map((m) => `${m.resource.toLowerCase()}: ${m.code}`).join('; ');
+  return `${ERROR_TEXT[404]}. An id of any shape that names nothing in your organization answers 404 (${named})`;
 }
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Record<string, unknown>[] {

@@ -95,8 +95,18 @@ export class WorkflowService {
     if (FINISHED.includes(doc.status)) return doc;
     const timeoutMs = this.deps.liveQueryTimeoutMs ?? 1_000;
     try {
+      // The gRPC deadline ends the query (and the client's retries of it) with the wait: a query left
+      // running after the timeout retried on a closed connection at shutdown, an uncaught exception
+      // (found by the schemathesis run, whose workflows no worker serves).
+      const deadline = Date.now() + timeoutMs;
       const live = await withTimeout(
-        this.deps.temporal().then((client) => client.workflow.getHandle(id).query<WorkflowProgress>('progress')),
+        this.deps
+          .temporal()
+          .then((client) =>
+            client.connection.withDeadline(deadline, () =>
+              client.workflow.getHandle(id).query<WorkflowProgress>('progress'),
+            ),
+          ),
         timeoutMs,
         'Temporal',
       );

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  findSchemathesis,
   findSushyEmulator,
   lacksEnsurepip,
   PYTHON_REQUIREMENTS_FILE,
@@ -25,6 +26,7 @@ describe('the pinned Python requirements', () => {
   it('pin sushy-tools 2.2.0 and every dependency to one version', () => {
     const lines = requirementLines(readFileSync(PYTHON_REQUIREMENTS_FILE, 'utf8'));
     expect(lines).toContain('sushy-tools==2.2.0');
+    expect(lines).toContain('schemathesis==4.32.5');
     expect(lines.filter((line) => !/^[A-Za-z0-9._-]+==[A-Za-z0-9.+-]+$/.test(line))).toEqual([]);
     expect(lines.map((line) => line.split('==')[0]?.toLowerCase())).toEqual(
       expect.arrayContaining(['flask', 'werkzeug', 'bcrypt', 'requests', 'webob', 'tenacity', 'pbr']),
@@ -61,6 +63,10 @@ describe('findSushyEmulator', () => {
     expect(findSushyEmulator(env)).toBeUndefined();
     writeFileSync(join(venv, '.rackpilot-installed'), 'sushy-tools==2.2.0\n');
     expect(findSushyEmulator(env)).toBe(join(venv, 'bin', 'sushy-emulator'));
+    expect(findSchemathesis(env)).toBeUndefined();
+    writeFileSync(join(venv, 'bin', 'schemathesis'), '#!/bin/sh\n');
+    chmodSync(join(venv, 'bin', 'schemathesis'), 0o755);
+    expect(findSchemathesis(env)).toBe(join(venv, 'bin', 'schemathesis'));
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * The Python tools the lab runs (sushy-tools, the Redfish emulator behind the lab's Redfish BMCs):
- * a venv under `~/.cache/rackpilot/python/<hash>`, installed from the pinned
+ * The project's Python tools — sushy-tools (the Redfish emulator behind the lab's Redfish BMCs) and
+ * schemathesis (the schema fuzzer of `test/integration/fuzz/`) — in one venv under `~/.cache/rackpilot/python/<hash>`, installed from the pinned
  * `python-requirements.txt`. The directory is named for the requirements' hash, so a change of
  * pins installs afresh beside the old venv and a second run with the same pins costs one stat.
  */
@@ -13,11 +13,11 @@ import { cacheDir } from '../devservices/cache-dir.js';
 import { isExecutable, whichSync } from '../devservices/find-binary.js';
 import { aptInstall } from './system-packages.js';
 
-/** The pinned requirements (sushy-tools and its dependency closure, as `pip freeze` lists it). */
+/** The pinned requirements (sushy-tools, schemathesis and their dependency closure, as `pip freeze` lists it). */
 export const PYTHON_REQUIREMENTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'python-requirements.txt');
 /** Written last, holding the requirements installed: a venv without it is half-built. */
 const MARKER = '.rackpilot-installed';
-/** pip downloads a dozen wheels; give a slow index room. */
+/** pip downloads three dozen wheels; give a slow index room. */
 const PIP_TIMEOUT_MS = 10 * 60_000;
 
 /** The requirement lines that matter (comments, blank lines and spacing dropped), in file order. */
@@ -41,14 +41,30 @@ export function pythonToolsDir(
   return join(cacheDir(env), 'python', requirementsHash(requirementsText));
 }
 
+/** The console scripts setup checks for after pip: one per tool in the requirements. */
+const TOOL_SCRIPTS = ['sushy-emulator', 'schemathesis'] as const;
+
+/** The path of a console script of the installed venv, or undefined when the current pins are not installed. */
+function findTool(name: (typeof TOOL_SCRIPTS)[number], env: NodeJS.ProcessEnv): string | undefined {
+  const venv = pythonToolsDir(env);
+  const binary = join(venv, 'bin', name);
+  return existsSync(join(venv, MARKER)) && isExecutable(binary) ? binary : undefined;
+}
+
 /**
  * Returns the path of the installed `sushy-emulator`, or undefined when `npm run setup` has not
  * installed the current pins. Installs nothing (tests call it to decide whether to skip).
  */
 export function findSushyEmulator(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const venv = pythonToolsDir(env);
-  const binary = join(venv, 'bin', 'sushy-emulator');
-  return existsSync(join(venv, MARKER)) && isExecutable(binary) ? binary : undefined;
+  return findTool('sushy-emulator', env);
+}
+
+/**
+ * Returns the path of the installed `schemathesis` CLI, or undefined when `npm run setup` has not
+ * installed the current pins. Installs nothing.
+ */
+export function findSchemathesis(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findTool('schemathesis', env);
 }
 
 /** True when `python3 -m venv` failed because Debian's python3 ships without ensurepip (package `python3-venv`). */
@@ -88,11 +104,13 @@ export function ensurePythonTools(say: (line: string) => void, env: NodeJS.Proce
   if (found) return found;
   const python = whichSync('python3', env);
   if (!python)
-    throw new Error('python3 is missing (the lab runs sushy-tools); install it with: sudo apt-get install -y python3');
+    throw new Error(
+      'python3 is missing (the lab runs sushy-tools, the fuzz test schemathesis); install it with: sudo apt-get install -y python3',
+    );
   const requirements = readFileSync(PYTHON_REQUIREMENTS_FILE, 'utf8');
   const venv = pythonToolsDir(env, requirements);
   const started = Date.now();
-  say(`Python tools: installing sushy-tools into ${venv} (first run only)…`);
+  say(`Python tools: installing sushy-tools and schemathesis into ${venv} (first run only)…`);
   // A venv cannot be moved once made (its scripts name it), so it is built in place; a
   // half-built one from an interrupted run has no marker and is started over.
   rmSync(venv, { recursive: true, force: true });
@@ -103,8 +121,11 @@ export function ensurePythonTools(say: (line: string) => void, env: NodeJS.Proce
     PIP_TIMEOUT_MS,
   );
   if (!pip.ok) throw new Error(`pip install -r ${PYTHON_REQUIREMENTS_FILE} failed:\n${pip.output.trim()}`);
+  for (const script of TOOL_SCRIPTS) {
+    const path = join(venv, 'bin', script);
+    if (!isExecutable(path)) throw new Error(`pip installed the requirements but ${path} is missing`);
+  }
   const binary = join(venv, 'bin', 'sushy-emulator');
-  if (!isExecutable(binary)) throw new Error(`pip installed the requirements but ${binary} is missing`);
   writeFileSync(join(venv, MARKER), requirements);
   say(`Python tools: installed in ${Math.round((Date.now() - started) / 1000)} s`);
   return binary;

@@ -12,14 +12,12 @@ import {
 import { ForbiddenError } from '../../../shared/errors.js';
 import type { AuthContext } from '../../auth/roles.js';
 import { reply } from '../../http/define-route.js';
+import { assetIdParams, clusterIdParams, jobIdParams } from '../../http/resource-id.js';
 import { authOf } from '../../http/state.js';
 import type { RouteModule } from '../index.js';
 
 const tags = ['agent'];
 const agentOnly = ['agent'] as const;
-const jobParams = z.object({ id: z.string().regex(/^job_[0-9a-f]{16}$/, 'must be a job id') });
-const assetParams = z.object({ id: z.string().regex(/^ast_[0-9a-f]{16}$/, 'must be an asset id') });
-const clusterParams = z.object({ id: z.string().regex(/^clu_[0-9a-f]{16}$/, 'must be a cluster id') });
 const yaml = (description: string) => ({ description, schema: z.string(), contentType: 'application/yaml' });
 
 /** The site an agent credential is bound to; an agent key without one is a wiring error made safe. */
@@ -71,7 +69,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
       summary: 'Report progress on a claimed job (409 JOB_WITHDRAWN: stop working on it)',
       tags,
       roles: agentOnly,
-      request: { params: jobParams, body: jobHeartbeatRequestSchema },
+      request: { params: jobIdParams, body: jobHeartbeatRequestSchema },
       audit: { action: 'agent_job.heartbeat', targetType: 'agent_job' },
       routine: true,
       responses: { 204: { description: 'Recorded and forwarded to Temporal' } },
@@ -95,7 +93,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
       summary: "Finish a claimed job with its result (checked against the job kind's schema)",
       tags,
       roles: agentOnly,
-      request: { params: jobParams, body: jobCompleteRequestSchema },
+      request: { params: jobIdParams, body: jobCompleteRequestSchema },
       audit: { action: 'agent_job.complete', targetType: 'agent_job' },
       routine: true,
       responses: { 204: { description: 'The workflow step completed' } },
@@ -116,7 +114,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
       summary: 'Fail a claimed job with a typed failure (retryable or not)',
       tags,
       roles: agentOnly,
-      request: { params: jobParams, body: jobFailRequestSchema },
+      request: { params: jobIdParams, body: jobFailRequestSchema },
       audit: { action: 'agent_job.fail', targetType: 'agent_job' },
       routine: true,
       responses: { 204: { description: 'The workflow step failed' } },
@@ -162,7 +160,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
       summary: "BMC address and credentials of an asset of the agent's site",
       tags,
       roles: agentOnly,
-      request: { params: assetParams },
+      request: { params: assetIdParams },
       responses: { 200: { description: 'How to reach the BMC', schema: agentBmcCredentialsSchema } },
       errors: [404],
     },
@@ -180,7 +178,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
         'Only an asset enrolled with driver `detect` changes (its `bmc.driver` and `bmc.port`, and an `asset.bmc_detected` event); for one whose protocol is already known this is a no-op. 409 ASSET_EXISTS: another asset is enrolled at that address and port.',
       tags,
       roles: agentOnly,
-      request: { params: assetParams, body: agentBmcProtocolRequestSchema },
+      request: { params: assetIdParams, body: agentBmcProtocolRequestSchema },
       audit: { action: 'asset.record_bmc_protocol', targetType: 'asset' },
       responses: { 204: { description: 'Recorded (or already known: nothing changed)' } },
       errors: [404, 409],
@@ -199,7 +197,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
       summary: 'The Talos machine config the boot server serves to this machine',
       tags,
       roles: agentOnly,
-      request: { params: assetParams },
+      request: { params: assetIdParams },
       responses: { 200: yaml('Machine config') },
       errors: [404],
     },
@@ -214,7 +212,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
       summary: "Client identity for a cluster's Talos API",
       tags,
       roles: agentOnly,
-      request: { params: clusterParams },
+      request: { params: clusterIdParams },
       responses: { 200: yaml('talosconfig') },
       errors: [404],
     },
@@ -230,7 +228,7 @@ export const agentRoutes: RouteModule = ({ container, route }) => {
       summary: 'Admin kubeconfig generated for the cluster (to wait for Kubernetes readiness)',
       tags,
       roles: agentOnly,
-      request: { params: clusterParams },
+      request: { params: clusterIdParams },
       responses: { 200: yaml('kubeconfig') },
       errors: [404],
     },

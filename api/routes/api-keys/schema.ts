@@ -5,9 +5,7 @@ import { listQuery } from '../../http/paginate.js';
 const roleEnum = z.enum(ALL_ROLES as [Role, ...Role[]]);
 
 /** Path parameter `{id}` of one key. */
-export const apiKeyParams = z.strictObject({
-  id: z.string().regex(/^[0-9a-z]{12}$/, 'an API key id (12 characters [0-9a-z])'),
-});
+export { apiKeyIdParams as apiKeyParams } from '../../http/resource-id.js';
 
 /** Body of `POST /api/v1/api-keys`. */
 export const createApiKeyBody = z

@@ -17,7 +17,7 @@ const labelValue = z.string().max(63);
 export const siteId = z.string().regex(/^site_[0-9a-f]{16}$/, 'must be a site id');
 
 /** Path parameter `{id}` of one asset. */
-export const assetParams = z.strictObject({ id: z.string().regex(/^ast_[0-9a-f]{16}$/, 'must be an asset id') });
+export { assetIdParams as assetParams } from '../../http/resource-id.js';
 
 /** Body of `POST /api/v1/assets` (and each item of the bulk form). */
 export const createAssetBody = z

@@ -78,4 +78,4 @@ export const listClustersQuery = listQuery(['createdAt', 'updatedAt', 'name', 's
   status: z.enum(CLUSTER_STATUSES).optional(),
 });
 
-export const clusterParams = z.strictObject({ id: z.string().regex(/^clu_[0-9a-f]{16}$/, 'must be a cluster id') });
+export { clusterIdParams as clusterParams } from '../../http/resource-id.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { ValidationError } from '../../../shared/errors.js';
+import { RateLimitedError, ValidationError } from '../../../shared/errors.js';
 import { reply } from '../../http/define-route.js';
 import { authOf } from '../../http/state.js';
 import { presentedKey } from '../../middleware/authenticate.js';
@@ -23,6 +23,9 @@ const STREAM_LIMITS = { maxBufferedBytes: 1024 * 1024, retryMs: 3_000, pageSize:
 
 /** `GET /api/v1/events`: the organization's lifecycle events as Server-Sent Events. */
 export const eventRoutes: RouteModule = ({ container, route }) => {
+  // Open streams per key on this process: each holds a socket and a place in the hub (OWASP API4).
+  const openStreams = new Map<string, number>();
+  const maxStreams = container.config.events.maxStreamsPerKey;
   route(
     {
       method: 'get',
@@ -32,7 +35,8 @@ export const eventRoutes: RouteModule = ({ container, route }) => {
       description:
         'Live events of your organization. Resume after a disconnect with the `Last-Event-ID` header (EventSource ' +
         'sends it) or `?since=<event id>`: events after that id are replayed first, each id at most once. Events ' +
-        'are kept for RACKPILOT_EVENTS_RETENTION_HOURS.',
+        'are kept for RACKPILOT_EVENTS_RETENTION_HOURS. One key holds at most RACKPILOT_EVENTS_MAX_STREAMS_PER_KEY ' +
+        'open streams per API process; one more is 429 RATE_LIMITED.',
       tags: ['events'],
       roles: ['admin', 'operator', 'viewer'],
       request: { query: eventStreamQuery },
@@ -51,6 +55,12 @@ export const eventRoutes: RouteModule = ({ container, route }) => {
         after = parsed.data;
       }
       const key = presentedKey(ctx);
+      const open = openStreams.get(auth.keyId) ?? 0;
+      if (open >= maxStreams)
+        throw new RateLimitedError(Math.ceil(container.config.events.heartbeatMs / 1000), {
+          reason: 'too many open event streams for this key',
+          limit: maxStreams,
+        });
       const { stream, close } = openEventStream(
         {
           hub: container.eventHub,
@@ -76,10 +86,14 @@ export const eventRoutes: RouteModule = ({ container, route }) => {
             ),
         },
       );
+      openStreams.set(auth.keyId, open + 1);
       ctx.req.socket.setNoDelay(true);
       // Proxies (nginx) must pass each event on at once instead of buffering the response.
       ctx.set('X-Accel-Buffering', 'no');
       ctx.res.once('close', () => {
+        const left = (openStreams.get(auth.keyId) ?? 1) - 1;
+        if (left > 0) openStreams.set(auth.keyId, left);
+        else openStreams.delete(auth.keyId);
         close();
         stream.destroy();
       });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { listQuery } from '../../http/paginate.js';
 
 /** Path parameter `{id}` of one site. */
-export const siteParams = z.strictObject({ id: z.string().regex(/^site_[0-9a-f]{16}$/, 'must be a site id') });
+export { siteIdParams as siteParams } from '../../http/resource-id.js';
 
 const name = z
   .string()

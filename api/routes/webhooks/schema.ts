@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { listQuery } from '../../http/paginate.js';
 
 /** Path parameter `{id}` of one webhook. */
-export const webhookParams = z.strictObject({ id: z.string().regex(/^whk_[0-9a-f]{16}$/, 'must be a webhook id') });
+export { webhookIdParams as webhookParams } from '../../http/resource-id.js';
 
 const url = z.string().trim().min(1).max(2048).describe('http:// or https:// URL receiving POSTed events');
 const secret = z

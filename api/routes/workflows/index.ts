@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { audit } from '../../http/audit.js';
 import { reply } from '../../http/define-route.js';
 import { listBody, listQuery, listSchema, paginate } from '../../http/paginate.js';
+import { workflowIdParams } from '../../http/resource-id.js';
 import { authOf } from '../../http/state.js';
 import {
   WORKFLOW_STATUSES,
@@ -15,9 +16,6 @@ import type { RouteModule } from '../index.js';
 const tags = ['workflows'];
 const readers = ['admin', 'operator', 'viewer'] as const;
 
-const workflowParams = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/, 'must be a workflow id'),
-});
 const listWorkflowsQuery = listQuery(['startedAt', 'updatedAt'], '-startedAt', {
   type: z.enum(WORKFLOW_TYPES).optional(),
   status: z.enum(WORKFLOW_STATUSES).optional(),
@@ -60,7 +58,7 @@ export const workflowRoutes: RouteModule = ({ container, route }) => {
         'While the run is unfinished its steps and progress come from a live query, bounded by a short timeout.',
       tags,
       roles: readers,
-      request: { params: workflowParams },
+      request: { params: workflowIdParams },
       responses: { 200: { description: 'The workflow', schema: workflowSchema } },
       errors: [404],
     },
@@ -75,7 +73,7 @@ export const workflowRoutes: RouteModule = ({ container, route }) => {
       summary: 'Cancel a running workflow (it compensates, then records `cancelled`)',
       tags,
       roles: ['admin', 'operator'],
-      request: { params: workflowParams },
+      request: { params: workflowIdParams },
       audit: { action: 'workflow.cancel', targetType: 'workflow' },
       responses: { 202: { description: 'Cancellation requested', schema: workflowAcceptedSchema } },
       errors: [404, 409],

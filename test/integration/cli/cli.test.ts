@@ -198,11 +198,16 @@ describe('the rackpilot CLI against a real API', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^error: .+\ncode: ASSET_NOT_FOUND\nstatus: 404\n/m);
 
-    const invalid = await rackpilot(['assets', 'get', 'nonsense', '-o', 'json']);
+    // Colony's rule: an id of any shape that names nothing is not found, not invalid.
+    const malformed = await rackpilot(['assets', 'get', 'nonsense']);
+    expect(malformed.code).toBe(3);
+    expect(malformed.stderr).toMatch(/^error: .+\ncode: ASSET_NOT_FOUND\nstatus: 404\n/m);
+
+    const invalid = await rackpilot(['assets', 'ls', '--site', 'nonsense', '-o', 'json']);
     expect(invalid.code).toBe(3);
     const body = JSON.parse(invalid.stderr);
     expect(body).toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
-    expect(body.details.fields[0]).toMatchObject({ in: 'params', field: 'id' });
+    expect(body.details.fields[0]).toMatchObject({ in: 'query', field: 'siteId' });
 
     const badKey = await rackpilot(['assets', 'ls'], { RACKPILOT_API_KEY: `rp_000000000000_${'y'.repeat(40)}` });
     expect(badKey.code).toBe(3);

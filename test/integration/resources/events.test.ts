@@ -1,5 +1,5 @@
 import { request, type IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AssetRepository } from '../../../db/asset-repository.js';
 import { EventRepository } from '../../../db/event-repository.js';
 import { WorkflowIndexRepository } from '../../../db/workflow-index-repository.js';
@@ -106,14 +106,19 @@ describe('lifecycle events over Server-Sent Events', () => {
 
   beforeAll(async () => {
     await h.open('res_events');
-    api = await h.start({ env: { ...env, RACKPILOT_TASK_QUEUE: uniqueName('events') } });
+    // Tests here hold several streams of one key at once; the per-key cap has its own test (OWASP API4).
+    api = await h.start({
+      env: { ...env, RACKPILOT_TASK_QUEUE: uniqueName('events'), RACKPILOT_EVENTS_MAX_STREAMS_PER_KEY: '50' },
+    });
     org = await h.organization(api, 'Events');
     other = await h.organization(api, 'Elsewhere');
     siteId = await h.site(api, org.adminKey, 'ev-1');
     h.secrets.add(PASSWORD);
   });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
   afterAll(async () => {
-    for (const c of clients) c.close();
     await h.finish(api);
   });
 

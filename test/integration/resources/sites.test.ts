@@ -91,9 +91,10 @@ describe('sites and agent enrollment', () => {
     expect(bad.body.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['extra', 'name']);
     const empty = await api.request('PATCH', '/api/v1/sites/site_0123456789abcdef', { key: org.adminKey, body: {} });
     expect(empty.status).toBe(400);
+    // An id of no site's shape names no site: 404, as Colony answers (test/integration/conformance/).
     const badId = await api.request('GET', '/api/v1/sites/nope', { key: org.adminKey });
-    expect(badId.status).toBe(400);
-    expect(badId.body.details.fields[0]).toMatchObject({ in: 'params', field: 'id' });
+    expect(badId.status).toBe(404);
+    expect(badId.body).toMatchObject({ code: 'SITE_NOT_FOUND', details: { siteId: 'nope' } });
     const viewer = await h.key(api, org.adminKey, 'viewer');
     expect((await api.request('POST', '/api/v1/sites', { key: viewer.key, body: { name: 'x' } })).status).toBe(403);
     expect((await api.request('GET', '/api/v1/sites', { key: viewer.key })).status).toBe(200);

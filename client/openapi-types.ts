@@ -617,7 +617,7 @@ export interface paths {
     put?: never;
     /**
      * Install Talos on an available asset (os-provision workflow)
-     * @description The machine becomes a single-node Talos cluster of type `standalone` whose control plane runs workloads; its kubeconfig is served by `GET /api/v1/clusters/{clusterId}/kubeconfig` once ready, and deleting that cluster wipes the machine. `?dryRun=true` answers 200 with the plan and every problem, changing nothing.
+     * @description The machine becomes a single-node Talos cluster of type `standalone` whose control plane runs workloads; its kubeconfig is served by `GET /api/v1/clusters/{clusterId}/kubeconfig` once ready, and deleting that cluster wipes the machine. `?dryRun=true` answers 200 with the plan and every problem, changing nothing. An asset that is not `available` answers 409 ASSET_BUSY with its state in `details.state` (a body that breaks its schema is a 400 first).
      *
      *     Roles: admin, operator.
      */
@@ -5399,7 +5399,7 @@ export interface operations {
           network: {
             /** Format: ipv4 */
             ip: string;
-            /** @description Prefix length, e.g. "24" */
+            /** @description Prefix length from 1 to 32, e.g. "24" */
             subnet: string | number;
             /** Format: ipv4 */
             gateway: string;
@@ -6362,7 +6362,7 @@ export interface operations {
             assetId: string;
             /** Format: ipv4 */
             ip: string;
-            /** @description Prefix length, e.g. "24" */
+            /** @description Prefix length from 1 to 32, e.g. "24" */
             subnet: string | number;
             hostname?: string;
             /** @description Defaults to the inventory's first non-rotational disk, by serial/WWN */
@@ -6378,7 +6378,7 @@ export interface operations {
             assetId: string;
             /** Format: ipv4 */
             ip: string;
-            /** @description Prefix length, e.g. "24" */
+            /** @description Prefix length from 1 to 32, e.g. "24" */
             subnet: string | number;
             hostname?: string;
             /** @description Defaults to the inventory's first non-rotational disk, by serial/WWN */
@@ -7151,7 +7151,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** @description http:// or https:// URL receiving POSTed events */
+          /**
+           * Format: uri
+           * @description http:// or https:// URL receiving POSTed events
+           */
           url: string;
           /** @description Signing secret (16+ characters). Omit on create to have one generated (returned once). */
           secret?: string;
@@ -7451,7 +7454,10 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** @description http:// or https:// URL receiving POSTed events */
+          /**
+           * Format: uri
+           * @description http:// or https:// URL receiving POSTed events
+           */
           url?: string;
           /** @description Replaces the signing secret at once (not echoed back) */
           secret?: string;

@@ -17,6 +17,8 @@ export const FailureTypes = {
   WipeVerificationFailed: 'WipeVerificationFailed',
   /** A machine did not reach the expected boot stage in time. */
   BootTimeout: 'BootTimeout',
+  /** An agent job did not finish within its step's limit (raised by the workflow, not by an activity). */
+  JobTimeout: 'JobTimeout',
   TalosAuthFailed: 'TalosAuthFailed',
   /** The asset was not in a state that allows this step (another request owns it). */
   AssetBusy: 'AssetBusy',

@@ -82,8 +82,10 @@ export class ProvisionService {
   }
 
   /**
-   * Reserves the asset and starts the install. Exactly one of any number of concurrent requests
-   * on one asset wins (the reservation is the gate); the rest get 409 ASSET_BUSY.
+   * Reserves the asset and starts the install. An asset that is not `available` is a state
+   * conflict, 409 ASSET_BUSY with its state, whatever else the request gets wrong (fixing the
+   * request would not help). Exactly one of any number of concurrent requests on one asset wins
+   * (the reservation is the gate); the rest get 409 ASSET_BUSY.
    */
   async provision(
     orgId: string,
@@ -91,6 +93,7 @@ export class ProvisionService {
     body: ProvisionAssetBody,
   ): Promise<{ cluster: ClusterDoc; workflowId: string }> {
     const asset = await this.asset(orgId, assetId);
+    if (asset.state !== 'available') throw busy(assetId, asset.state);
     try {
       return await this.deps.clusters.create(orgId, this.clusterRequest(asset, body), {
         indexType: 'os-provision',
@@ -104,11 +107,7 @@ export class ProvisionService {
         // asset is busy, and the caller learns the state that won.
         const state = (await this.asset(orgId, assetId)).state;
         if (error.code !== 'ASSET_BUSY' && state === 'available') throw error;
-        throw new ConflictError(
-          `Asset ${assetId} is ${state}; only an available asset can be provisioned`,
-          { ...(error.details as object), assetId, state },
-          'ASSET_BUSY',
-        );
+        throw busy(assetId, state, error.details);
       }
       throw error;
     }
@@ -119,6 +118,15 @@ export class ProvisionService {
     if (!asset) throw new NotFoundError(`Asset ${assetId} not found`, { assetId }, 'ASSET_NOT_FOUND');
     return asset;
   }
+}
+
+/** 409 ASSET_BUSY: the asset's state (`details.state`) forbids provisioning it. */
+function busy(assetId: string, state: string, details?: unknown): ConflictError {
+  return new ConflictError(
+    `Asset ${assetId} is ${state}; only an available asset can be provisioned`,
+    { ...(details as object | undefined), assetId, state },
+    'ASSET_BUSY',
+  );
 }
 
 /** The same error with the cluster-request field names replaced by the provision request's. */

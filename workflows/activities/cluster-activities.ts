@@ -14,6 +14,7 @@ import {
   validateClusterInput,
   type TalosClusterInput,
 } from '../../shared/talos/index.js';
+import { keepAlive } from './keep-alive.js';
 
 /** What the cluster workflow needs to drive its nodes (references and addresses; no secrets). */
 export interface ClusterPlan {
@@ -57,42 +58,47 @@ export function createClusterActivities(deps: {
   cryptoSource?: CryptoSource;
 }) {
   const now = deps.now ?? (() => new Date());
+
+  async function prepare(clusterId: string): Promise<ClusterPlan> {
+    let cluster = await guard(() => deps.clusters.get(clusterId));
+    if (!cluster.secrets) {
+      const input = talosInputOf(cluster);
+      const validated = validateClusterInput(input);
+      const bundle = await generateSecretsBundle({
+        now,
+        ...(deps.cryptoSource ? { source: deps.cryptoSource } : {}),
+      });
+      const configs = generateMachineConfigs(input, bundle);
+      const talosconfig = await generateTalosconfig(validated, bundle, { now });
+      const kubeconfig = await generateAdminKubeconfig(validated, bundle, { now });
+      const seal = (field: string, value: string) => deps.secrets.seal(value, clusterSecretContext(clusterId, field));
+      cluster = await deps.clusters.storeSecretsOnce(clusterId, {
+        bundle: seal('bundle', JSON.stringify(bundle)),
+        talosconfig: seal('talosconfig', talosconfig.yaml),
+        adminKubeconfig: seal('adminKubeconfig', kubeconfig.yaml),
+        machineConfigs: Object.fromEntries(
+          cluster.nodes.map((node, i) => [node.assetId, seal(`machineConfig:${node.assetId}`, configs[i]!.yaml)]),
+        ),
+      });
+    }
+    const firstControlPlane = cluster.nodes.find((n) => n.role === 'controlplane');
+    return {
+      clusterId,
+      siteId: cluster.siteId,
+      talosVersion: cluster.talosVersion,
+      gateway: cluster.gateway,
+      kubernetesEndpoint: `https://${firstControlPlane?.ip ?? cluster.nodes[0]!.ip}:6443`,
+      nodes: cluster.nodes.map((n) => ({ assetId: n.assetId, role: n.role, ip: n.ip, prefix: n.prefix })),
+    };
+  }
+
   return {
     /**
      * Generates the secrets bundle, every node's machine config, the talosconfig and the admin
      * kubeconfig, seals them onto the cluster once (a retry reuses them) and returns the plan.
      */
     async prepareCluster(clusterId: string): Promise<ClusterPlan> {
-      let cluster = await guard(() => deps.clusters.get(clusterId));
-      if (!cluster.secrets) {
-        const input = talosInputOf(cluster);
-        const validated = validateClusterInput(input);
-        const bundle = await generateSecretsBundle({
-          now,
-          ...(deps.cryptoSource ? { source: deps.cryptoSource } : {}),
-        });
-        const configs = generateMachineConfigs(input, bundle);
-        const talosconfig = await generateTalosconfig(validated, bundle, { now });
-        const kubeconfig = await generateAdminKubeconfig(validated, bundle, { now });
-        const seal = (field: string, value: string) => deps.secrets.seal(value, clusterSecretContext(clusterId, field));
-        cluster = await deps.clusters.storeSecretsOnce(clusterId, {
-          bundle: seal('bundle', JSON.stringify(bundle)),
-          talosconfig: seal('talosconfig', talosconfig.yaml),
-          adminKubeconfig: seal('adminKubeconfig', kubeconfig.yaml),
-          machineConfigs: Object.fromEntries(
-            cluster.nodes.map((node, i) => [node.assetId, seal(`machineConfig:${node.assetId}`, configs[i]!.yaml)]),
-          ),
-        });
-      }
-      const firstControlPlane = cluster.nodes.find((n) => n.role === 'controlplane');
-      return {
-        clusterId,
-        siteId: cluster.siteId,
-        talosVersion: cluster.talosVersion,
-        gateway: cluster.gateway,
-        kubernetesEndpoint: `https://${firstControlPlane?.ip ?? cluster.nodes[0]!.ip}:6443`,
-        nodes: cluster.nodes.map((n) => ({ assetId: n.assetId, role: n.role, ip: n.ip, prefix: n.prefix })),
-      };
+      return keepAlive(() => prepare(clusterId));
     },
 
     /**

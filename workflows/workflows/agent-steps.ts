@@ -1,4 +1,11 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  TimeoutFailure,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import { FailureTypes } from '../../shared/failure-types.js';
 import { NON_RETRYABLE_FAILURES } from '../../shared/failure-types.js';
 import type { JobKind, JobPayload, JobWorkflowResult } from '../../shared/jobs.js';
 import type { AgentBridgeActivities } from '../activities/agent-bridge.js';
@@ -39,11 +46,41 @@ export function agentFor(timings: AgentTimings = DEFAULT_AGENT_TIMINGS) {
   const quick = proxyActivities<AgentBridgeActivities>(options(timings.quickJobTimeout));
   const long = proxyActivities<AgentBridgeActivities>(options(timings.longJobTimeout));
   return {
-    run<K extends JobKind>(siteId: string, kind: K, payload: JobPayload<K>): Promise<JobWorkflowResult<K>> {
-      const activities = LONG_KINDS.includes(kind) ? long : quick;
-      return activities.runOnAgent(siteId, { kind, payload } as never) as Promise<JobWorkflowResult<K>>;
+    /**
+     * Runs one job. `within` replaces the kind's overall limit (retries included): a wait for
+     * something that may never happen (a node's Talos API after a failed install) is bounded by
+     * what the step can take, not by the hours a wipe may need.
+     */
+    run<K extends JobKind>(
+      siteId: string,
+      kind: K,
+      payload: JobPayload<K>,
+      limits: { within?: string | number } = {},
+    ): Promise<JobWorkflowResult<K>> {
+      const isLong = LONG_KINDS.includes(kind);
+      const within = limits.within ?? (isLong ? timings.longJobTimeout : timings.quickJobTimeout);
+      const activities =
+        limits.within !== undefined ? proxyActivities<AgentBridgeActivities>(options(within)) : isLong ? long : quick;
+      const run = activities.runOnAgent(siteId, { kind, payload } as never) as Promise<JobWorkflowResult<K>>;
+      return run.catch((err: unknown) => {
+        throw outOfTime(err, kind, within) ?? err;
+      });
     },
   };
 }
 
 export type Agent = ReturnType<typeof agentFor>;
+
+/**
+ * A job that ran out of time with no failure of its own (the agent kept waiting, or stopped
+ * answering) as a JobTimeout naming the job and its limit, instead of Temporal's bare timeout.
+ */
+function outOfTime(err: unknown, kind: JobKind, within: string | number): ApplicationFailure | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof TimeoutFailure)) return undefined;
+  const silent = err.cause.timeoutType === 'HEARTBEAT' ? ': the agent stopped reporting on it' : '';
+  return ApplicationFailure.create({
+    type: FailureTypes.JobTimeout,
+    message: `${kind} did not finish within ${String(within)}, retries included${silent}`,
+    nonRetryable: true,
+  });
+}

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/workflow';
 import { agentFor } from './agent-steps.js';
 import { machineTimings, type MachineTimings } from './asset-steps.js';
-import { clusterActivities, wipeAssets } from './cluster-steps.js';
+import { clusterActivities, talosGeneration, wipeAssets } from './cluster-steps.js';
 import { fanOut, nodeParallelism } from './node-fan-out.js';
 import { provisionOs } from './provision-os.js';
 import { failureMessage, failureReason, Runbook } from './runbook.js';
@@ -50,7 +50,7 @@ export async function clusterCreate(input: ClusterCreateInput): Promise<ClusterC
   let allNodes: string[] = [];
 
   try {
-    const plan = await runbook.step('Generate Talos configs', () => clusterActivities.prepareCluster(clusterId));
+    const plan = await runbook.step('Generate Talos configs', () => talosGeneration.prepareCluster(clusterId));
     allNodes = plan.nodes.map((n) => n.assetId);
     const site = plan.siteId;
     const first = plan.nodes.find((n) => n.role === 'controlplane') ?? plan.nodes[0]!;
@@ -91,9 +91,16 @@ export async function clusterCreate(input: ClusterCreateInput): Promise<ClusterC
     });
 
     await clusterActivities.setClusterStatus(clusterId, ['provisioning'], 'bootstrapping', 'Bootstrap etcd');
-    await runbook.step('Bootstrap etcd', () => agent.run(site, 'talos.bootstrap', { clusterId, nodeIp: first.ip }));
+    await runbook.step('Bootstrap etcd', () =>
+      agent.run(site, 'talos.bootstrap', { clusterId, nodeIp: first.ip }, { within: timings.bootTimeout }),
+    );
     await runbook.step('Wait for Kubernetes', () =>
-      agent.run(site, 'k8s.waitReady', { clusterId, endpoint: plan.kubernetesEndpoint }),
+      agent.run(
+        site,
+        'k8s.waitReady',
+        { clusterId, endpoint: plan.kubernetesEndpoint },
+        { within: timings.bootTimeout },
+      ),
     );
     await runbook.step('Fetch kubeconfig', () => agent.run(site, 'talos.kubeconfig', { clusterId, nodeIp: first.ip }));
     await runbook.step('Mark ready', () =>

@@ -59,7 +59,8 @@ export async function provisionOs(input: ProvisionOsInput): Promise<ProvisionOsR
       boot.waitFor('config-fetched', timings.bootTimeout, 'The machine fetching its Talos config'),
     );
     await runbook.step('Wait for Talos API', () =>
-      agent.run(site, 'talos.waitApi', { assetId, clusterId, nodeIp: staticIp.ip }),
+      // The install ran in the boot that fetched the config: a node whose install failed never answers.
+      agent.run(site, 'talos.waitApi', { assetId, clusterId, nodeIp: staticIp.ip }, { within: timings.bootTimeout }),
     );
     await runbook.step('Boot from disk from now on', () =>
       agent.run(site, 'bmc.bootdev', { assetId, device: 'disk', once: false, efi: true }),

@@ -240,7 +240,8 @@ export const assetRoutes: RouteModule = ({ container, route }) => {
       operationId: 'provisionAsset',
       summary: 'Install Talos on an available asset (os-provision workflow)',
       description:
-        'The machine becomes a single-node Talos cluster of type `standalone` whose control plane runs workloads; its kubeconfig is served by `GET /api/v1/clusters/{clusterId}/kubeconfig` once ready, and deleting that cluster wipes the machine. `?dryRun=true` answers 200 with the plan and every problem, changing nothing.',
+        'The machine becomes a single-node Talos cluster of type `standalone` whose control plane runs workloads; its kubeconfig is served by `GET /api/v1/clusters/{clusterId}/kubeconfig` once ready, and deleting that cluster wipes the machine. `?dryRun=true` answers 200 with the plan and every problem, changing nothing. ' +
+        'An asset that is not `available` answers 409 ASSET_BUSY with its state in `details.state` (a body that breaks its schema is a 400 first).',
       tags,
       roles: writers,
       request: { params: assetParams, query: provisionAssetQuery, body: provisionAssetBody },

@@ -6,11 +6,18 @@ import { wipeMethodSchema } from '../../../shared/wipe-report.js';
 import { listQuery } from '../../http/paginate.js';
 import { devicePath, dnsLabel, installDiskSelector, prefixLength } from '../clusters/schema.js';
 
+/**
+ * A host name of any case. The classes spell out `A-Za-z` rather than using the `i` flag: a JSON
+ * Schema `pattern` has no flags, so the document would otherwise refuse the upper case the route takes.
+ */
 const dnsName = z
   .string()
   .min(1)
   .max(253)
-  .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, 'a DNS name');
+  .regex(
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'a DNS name',
+  );
 const labelKey = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_/-]{0,61}[A-Za-z0-9])?$/, 'a label key');
 const labelValue = z.string().max(63);
 
@@ -106,7 +113,9 @@ export const updateAssetBody = z
     hostname: dnsName.nullable().optional().describe('null removes it'),
     labels: z.record(labelKey, labelValue.nullable()).optional().describe('Merged; a null value removes the label'),
   })
-  .refine((b) => b.hostname !== undefined || b.labels !== undefined, { message: 'nothing to change' });
+  .refine((b) => b.hostname !== undefined || b.labels !== undefined, { message: 'nothing to change' })
+  // The refinement is invisible to JSON Schema; `minProperties` says the same of a JSON body.
+  .meta({ minProperties: 1 });
 
 /** Body of `POST /api/v1/assets/{id}/wipe`. */
 export const wipeAssetBody = z.strictObject({ mode: wipeMethodSchema.describe('quick | secure') });

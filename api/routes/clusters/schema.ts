@@ -10,12 +10,18 @@ const DISK_ID = /^[A-Za-z0-9._:-]+$/;
 /** A block device path under /dev/. */
 export const devicePath = z.string().regex(/^\/dev\/[A-Za-z0-9._:/-]+$/, 'must be a path under /dev/');
 
-/** A subnet as Colony writes it: a prefix length, `"24"` or `24`. */
+/**
+ * A subnet as Colony writes it: an IPv4 prefix length from 1 to 32, `"24"` or `24`. Both forms carry
+ * the range themselves (the string form as a `pattern`), so the document refuses `"0"` and `33` as
+ * the route does.
+ */
 export const prefixLength = z
-  .union([z.string().regex(/^\d{1,2}$/, 'must be a prefix length such as "24"'), z.number().int()])
+  .union([
+    z.string().regex(/^([1-9]|[12][0-9]|3[0-2])$/, 'must be a prefix length from 1 to 32, such as "24"'),
+    z.number().int().min(1).max(32),
+  ])
   .transform((v) => Number(v))
-  .pipe(z.number().int().min(1).max(32))
-  .describe('Prefix length, e.g. "24"');
+  .describe('Prefix length from 1 to 32, e.g. "24"');
 
 /** Which disk Talos installs to: by WWN or serial (stable across reboots), or by path. */
 export const installDiskSelector = z.strictObject({

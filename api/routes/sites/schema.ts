@@ -20,7 +20,9 @@ export const createSiteBody = z.strictObject({
 /** Body of `PATCH /api/v1/sites/{id}`. */
 export const updateSiteBody = z
   .strictObject({ name: name.optional(), description: z.string().max(500).optional() })
-  .refine((b) => b.name !== undefined || b.description !== undefined, { message: 'nothing to change' });
+  .refine((b) => b.name !== undefined || b.description !== undefined, { message: 'nothing to change' })
+  // The refinement is invisible to JSON Schema; `minProperties` says the same of a JSON body.
+  .meta({ minProperties: 1 });
 
 /** Query of `GET /api/v1/sites`. */
 export const listSitesQuery = listQuery(['createdAt', 'name'], '-createdAt', {

@@ -46,8 +46,15 @@ def short_long_polls(context, case, kwargs):
     wait = case.body.get("waitSeconds")
     if wait is None and "waitSeconds" not in case.body:
         case.body["waitSeconds"] = 0
-    elif isinstance(wait, int) and not isinstance(wait, bool) and 1 < wait <= 60:
+    elif is_whole_number(wait) and 1 < wait <= 60:
+        # 44.0 is as valid as 44 (JSON has one number type): shortened alike.
         case.body["waitSeconds"] = 1
+
+
+def is_whole_number(value):
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 # Request-validation gaps (ST201: the API accepted a request the document forbids; ST202: it refused

@@ -3,6 +3,7 @@ import { bmcPasswordContext } from '../../../shared/secret-contexts.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
 import { uniqueName } from '../../support/services.js';
+import { documentedBody } from '../api/documented-body.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
 
 const PASSWORD = 'calvin-Secr3t-bmc';
@@ -365,6 +366,35 @@ describe('assets', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['hostname', 'status']);
+  });
+
+  it('takes host names in any case and refuses a PATCH with nothing to change, as the document says', async () => {
+    const documented = await documentedBody(api, 'PATCH', '/api/v1/assets/{id}');
+    const asset = await available({ hostname: 'h1' });
+    const patch = (body: unknown) => api.request('PATCH', `/api/v1/assets/${asset._id}`, { key: org.adminKey, body });
+    for (const hostname of ['AAA', 'Node-1.Example.COM', 'n1']) {
+      expect({ hostname, documented: documented({ hostname }) }).toEqual({ hostname, documented: true });
+      const res = await patch({ hostname });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.hostname).toBe(hostname);
+    }
+    for (const hostname of ['-a', 'a-', 'a..b', 'a_b', 'É']) {
+      expect({ hostname, documented: documented({ hostname }) }).toEqual({ hostname, documented: false });
+      expect((await patch({ hostname })).status).toBe(400);
+    }
+    expect(documented({})).toBe(false);
+    const empty = await patch({});
+    expect(empty.status).toBe(400);
+    expect(empty.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ message: 'nothing to change' }] },
+    });
+    // The BMC address takes the same host names.
+    const enrol = await documentedBody(api, 'POST', '/api/v1/assets');
+    expect(enrol(body('BMC-7.Example.COM'))).toBe(true);
+    const res = await api.request('POST', '/api/v1/assets', { key: org.adminKey, body: body('BMC-7.Example.COM') });
+    expect(res.status, res.text).toBe(201);
+    started.push(res.body.workflowId);
   });
 
   it('deletes only available or error assets', async () => {

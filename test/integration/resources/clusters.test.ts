@@ -5,6 +5,7 @@ import { clusterSecretContext } from '../../../shared/secret-contexts.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
 import { uniqueName } from '../../support/services.js';
+import { documentedBody } from '../api/documented-body.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
 
 const limits = { RACKPILOT_RATE_LIMIT_PER_MINUTE: '100000', RACKPILOT_RATE_LIMIT_PER_HOUR: '1000000' };
@@ -226,6 +227,31 @@ describe('clusters', () => {
 
     for (const asset of [cp, worker, elsewhere, bare])
       expect((await api.container.repositories.assets.get(asset._id)).state).toBe('available');
+  });
+
+  it('takes a subnet of "1" to "32" or 1 to 32 and refuses "0", "33", 0 and 33 with 400, as the document says', async () => {
+    const documented = await documentedBody(api, 'POST', '/api/v1/clusters');
+    const cp = await available();
+    const worker = await available();
+    const withSubnet = (subnet: unknown) =>
+      colonyBody(cp._id, worker._id, { workers: [{ assetId: worker._id, ip: '192.168.1.201', subnet }] });
+    for (const subnet of ['1', '9', '10', '24', '32', 1, 32]) {
+      const body = withSubnet(subnet);
+      expect({ subnet, documented: documented(body) }).toEqual({ subnet, documented: true });
+      const res = await create(body, org.adminKey, '?dryRun=true');
+      expect({ subnet, status: res.status }, res.text).toEqual({ subnet, status: 200 });
+    }
+    for (const subnet of ['0', '33', '00', '08', '024', '-1', '24 ', 0, 33, 24.5]) {
+      const body = withSubnet(subnet);
+      expect({ subnet, documented: documented(body) }).toEqual({ subnet, documented: false });
+      const res = await create(body, org.adminKey, '?dryRun=true');
+      expect({ subnet, status: res.status, code: res.body.code, fields: fields(res) }).toEqual({
+        subnet,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        fields: ['workers.0.subnet'],
+      });
+    }
   });
 
   it('answers 404 naming the field for an unknown or foreign asset, 409 for a busy asset, a taken name or IP', async () => {

@@ -4,6 +4,7 @@ import type { AssetDoc } from '../../../db/asset-repository.js';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { sampleInventory } from '../../support/sample-inventory.js';
 import { uniqueName } from '../../support/services.js';
+import { documentedBody } from '../api/documented-body.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
 
 const limits = { RACKPILOT_RATE_LIMIT_PER_MINUTE: '100000', RACKPILOT_RATE_LIMIT_PER_HOUR: '1000000' };
@@ -178,6 +179,55 @@ describe('standalone provisioning (POST /api/v1/assets/{id}/provision)', () => {
     const busy = await provision(wiping._id, { os: 'talos', network: network() });
     expect(busy.status).toBe(409);
     expect(busy.body).toMatchObject({ code: 'ASSET_BUSY', details: { state: 'wiping' } });
+  });
+
+  it('refuses an asset that is not available with 409 ASSET_BUSY, even when the request has other problems', async () => {
+    // Enrolling: no inventory yet, so no install disk could be chosen either.
+    const enrolling = await available({ state: 'enrolling', inventory: undefined, macs: [] });
+    const early = await provision(enrolling._id, { os: 'talos', network: network() });
+    expect(early.status, early.text).toBe(409);
+    expect(early.body).toMatchObject({ code: 'ASSET_BUSY', details: { assetId: enrolling._id, state: 'enrolling' } });
+    // Reserved, with a gateway outside the subnet as well.
+    const reserved = await available({ state: 'reserved' });
+    const both = await provision(reserved._id, {
+      os: 'talos',
+      network: { ip: '127.12.0.5', subnet: 24, gateway: '127.13.0.1' },
+    });
+    expect(both.status, both.text).toBe(409);
+    expect(both.body).toMatchObject({ code: 'ASSET_BUSY', details: { state: 'reserved' } });
+    // A body that breaks its schema is still a 400 first.
+    const invalid = await provision(reserved._id, { os: 'ubuntu', network: network() });
+    expect(invalid.status).toBe(400);
+    expect(fields(invalid)).toEqual(['os']);
+    for (const asset of [enrolling, reserved])
+      expect((await api.container.repositories.assets.get(asset._id)).state).toBe(asset.state);
+    const clusters = await api.container.repositories.clusters.collection.countDocuments({
+      'nodes.assetId': { $in: [enrolling._id, reserved._id] },
+    });
+    expect(clusters).toBe(0);
+  });
+
+  it('takes a network.subnet of "1" to "32" or 1 to 32 and refuses "0", "33", 0 and 33 with 400, as the document says', async () => {
+    const documented = await documentedBody(api, 'POST', '/api/v1/assets/{id}/provision');
+    const asset = await available();
+    const withSubnet = (subnet: unknown) => ({ os: 'talos', network: { ...network(), subnet } });
+    for (const subnet of ['1', '24', '32', 1, 32]) {
+      const body = withSubnet(subnet);
+      expect({ subnet, documented: documented(body) }).toEqual({ subnet, documented: true });
+      const res = await provision(asset._id, body, undefined, '?dryRun=true');
+      expect({ subnet, status: res.status }, res.text).toEqual({ subnet, status: 200 });
+    }
+    for (const subnet of ['0', '33', '08', 0, 33]) {
+      const body = withSubnet(subnet);
+      expect({ subnet, documented: documented(body) }).toEqual({ subnet, documented: false });
+      const res = await provision(asset._id, body, undefined, '?dryRun=true');
+      expect({ subnet, status: res.status, code: res.body.code, fields: fields(res) }).toEqual({
+        subnet,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        fields: ['network.subnet'],
+      });
+    }
   });
 
   it('refuses to wipe a node of a live cluster (409 ASSET_IN_CLUSTER): a node is wiped by deleting its cluster', async () => {

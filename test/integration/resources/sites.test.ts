@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAsset } from '../../support/orchestration-harness.js';
+import { documentedBody } from '../api/documented-body.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
 
 describe('sites and agent enrollment', () => {
@@ -91,6 +92,17 @@ describe('sites and agent enrollment', () => {
     expect(bad.body.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['extra', 'name']);
     const empty = await api.request('PATCH', '/api/v1/sites/site_0123456789abcdef', { key: org.adminKey, body: {} });
     expect(empty.status).toBe(400);
+    expect(empty.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ message: 'nothing to change' }] },
+    });
+    // The document says so too (minProperties), and takes what the route takes.
+    const documented = await documentedBody(api, 'PATCH', '/api/v1/sites/{id}');
+    expect([documented({}), documented({ description: '' }), documented({ name: 'fra-2' })]).toEqual([
+      false,
+      true,
+      true,
+    ]);
     // An id of no site's shape names no site: 404, as Colony answers (test/integration/conformance/).
     const badId = await api.request('GET', '/api/v1/sites/nope', { key: org.adminKey });
     expect(badId.status).toBe(404);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildAsset } from '../../support/orchestration-harness.js';
 import { uniqueName } from '../../support/services.js';
+import { documentedBody } from '../api/documented-body.js';
 import { ApiHarness, type TestApi } from '../api/harness.js';
 
 const env = {
@@ -305,7 +306,9 @@ describe('webhooks', () => {
     const res = await create({ url });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe(code);
-    expect(res.body.error).toMatch(reason);
+    expect(res.body.details.fields).toEqual([
+      expect.objectContaining({ field: 'url', message: expect.stringMatching(reason) }),
+    ]);
     expect((await api.request('GET', '/api/v1/webhooks', { key: org.adminKey })).body.total).toBe(before);
   });
 
@@ -318,7 +321,66 @@ describe('webhooks', () => {
     expect(patched.body.code).toBe('WEBHOOK_DESTINATION_FORBIDDEN');
     const typo = await create({ url: `${receiver.url}/typo`, events: ['asset.state_change'] });
     expect(typo.status).toBe(400);
-    expect(typo.body.details.fields[0]).toMatchObject({ field: 'events' });
+    expect(typo.body.details.fields[0]).toMatchObject({ field: 'events.0' });
+  });
+
+  it('takes exactly the URLs and event filters the document describes, and no PATCH with nothing to change', async () => {
+    const documented = await documentedBody(api, 'POST', '/api/v1/webhooks');
+    const port = new URL(receiver.url).port;
+    const answer = async (body: Record<string, unknown>) => {
+      const res = await create({ ...body, enabled: false });
+      return { body, documented: documented({ ...body, enabled: false }), status: res.status };
+    };
+    for (const url of [
+      `http://127.0.0.1:${port}/a/b?c=d&e=%2F#f`,
+      `HTTPS://127.0.0.1:${port}/`,
+      `http://127.0.0.1:0${port}`,
+      'http://[::ffff:7f00:1]/',
+    ])
+      expect(await answer({ url })).toEqual({ body: { url }, documented: true, status: 201 });
+    for (const url of [
+      'ftp://127.0.0.1/',
+      'http://user:pass@127.0.0.1/',
+      'http://@127.0.0.1/',
+      ' http://127.0.0.1/',
+      'http:127.0.0.1',
+      'http:///127.0.0.1/',
+      'http://127.0.0.1:65536/',
+      'http://127.0.0.1/a b',
+      'http://127.0.0.1/%zz',
+      'http://127.0.0.1\\x',
+    ])
+      expect(await answer({ url })).toEqual({ body: { url }, documented: false, status: 400 });
+
+    const url = `http://127.0.0.1:${port}/filters`;
+    for (const events of [
+      ['*'],
+      ['asset.*'],
+      ['workflow.step_*'],
+      ['asset.state_changed', 'w*'],
+      ['asset.bmc_detected*'],
+    ])
+      expect(await answer({ url, events })).toEqual({ body: { url, events }, documented: true, status: 201 });
+    for (const events of [
+      ['asset'],
+      ['asset.state_change'],
+      ['**'],
+      ['*.state_changed'],
+      ['webhook.ping'],
+      ['Asset.*'],
+      [],
+    ])
+      expect(await answer({ url, events })).toEqual({ body: { url, events }, documented: false, status: 400 });
+
+    const hook = await create({ url, enabled: false });
+    const patch = await documentedBody(api, 'PATCH', '/api/v1/webhooks/{id}');
+    expect([patch({}), patch({ enabled: true }), patch({ description: null })]).toEqual([false, true, true]);
+    const empty = await api.request('PATCH', `/api/v1/webhooks/${hook.body.id}`, { key: org.adminKey, body: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ message: 'nothing to change' }] },
+    });
   });
 
   it('pings with a signed webhook.ping, uses a new secret at once, and stops delivering when disabled', async () => {

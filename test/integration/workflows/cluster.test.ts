@@ -173,6 +173,34 @@ describe('the cluster workflows', () => {
     expect(agent.seen.filter((j) => j.kind === 'ssh.wipe')).toHaveLength(2);
   });
 
+  it('fails a node whose Talos API never answers within the boot timeout, not after the hours a long job may take', async () => {
+    const { clusterId, macs, nodes } = await reservedCluster(h, 2);
+    const silent = nodes[1]!.assetId;
+    const script = rack(h, macs);
+    // The install failed: every attempt at reaching the node's Talos API waits and never ends.
+    const waitApi = script['talos.waitApi']!;
+    script['talos.waitApi'] = (job) =>
+      (job.payload as { assetId: string }).assetId === silent ? { hang: true } : waitApi(job);
+    const agent = new FakeAgent(h.bridge, 'site_test', script).start();
+    const started = Date.now();
+    try {
+      const run = h.client.workflow.execute('clusterCreate', {
+        taskQueue: h.taskQueue,
+        workflowId: uniqueName('cluster'),
+        args: [{ clusterId, timings: fast }],
+      });
+      await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+    } finally {
+      await agent.stop();
+    }
+    // bootTimeout is 8 s; the compensation's wipes take a few more.
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const cluster = await h.clusters.get(clusterId);
+    expect(cluster.failure).toMatchObject({ step: 'Provision nodes', reason: 'JobTimeout' });
+    expect(cluster.failure?.message).toMatch(/talos\.waitApi did not finish within 8 seconds/);
+    for (const node of nodes) expect((await h.assets.get(node.assetId)).state).toBe('available');
+  });
+
   it('provisions at most maxParallelNodes at once, starts no node after a failure, and only releases those', async () => {
     const { clusterId, macs, nodes } = await reservedCluster(h, 3);
     // One at a time, in plan order: the first node never boots.

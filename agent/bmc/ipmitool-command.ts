@@ -39,7 +39,7 @@ export interface IpmitoolRunnerOptions {
   requestRetries?: number;
   /** Hard cap on one ipmitool run; the process is killed past it. Default 30 s. */
   commandTimeoutMs?: number;
-  /** Retry of transient failures across runs. Default {@link DEFAULT_RETRY_POLICY} (~60 s). */
+  /** Retry of transient failures across runs. Default {@link DEFAULT_RETRY_POLICY} (60 s; 3 min when the BMC does not answer). */
   retry?: RetryPolicy;
   /** Serialisation of runs per BMC. Default: the process-wide queue. */
   queue?: KeyedMutex;

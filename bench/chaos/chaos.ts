@@ -4,8 +4,9 @@
 // start it again and watch the workflow to its end. Prints one line per run and a table.
 // Knobs: CHAOS_RUNS (5), CHAOS_PROCESSES (api,worker,agent,temporal,database), CHAOS_OPS
 // (create,wipe,delete), CHAOS_SEED (random; printed), CHAOS_STALL_SECONDS (300),
-// CHAOS_MACHINES (5), CHAOS_BOOT_TIMEOUT_SECONDS (120: the workflows' boot wait), CHAOS_EXTRAS
-// CHAOS_KILL_AT_MS (pins every kill point, to replay one), CHAOS_EXTRAS (lossy-bmc,api-outage: a create with every BMC dropping 30 % of packets, and one whose agent
+// CHAOS_MACHINES (5), CHAOS_BOOT_TIMEOUT_SECONDS (120: the workflows' boot wait),
+// CHAOS_KILL_AT_MS (pins every kill point, to replay one), CHAOS_EXTRAS (lossy-bmc,api-outage: a
+// create with every BMC dropping CHAOS_BMC_DROP (0.3) of its packets each way, and one whose agent
 // loses the API for CHAOS_OUTAGE_SECONDS (60) mid-job; empty for none).
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { PROCESS_NAMES, type ProcessName } from './processes.js';
@@ -57,6 +58,8 @@ const stallMs = intEnv('CHAOS_STALL_SECONDS', 300) * 1000;
 const machines = intEnv('CHAOS_MACHINES', 5);
 const bootTimeout = intEnv('CHAOS_BOOT_TIMEOUT_SECONDS', 120);
 const wanted = (process.env.CHAOS_EXTRAS ?? 'lossy-bmc,api-outage').split(',').filter(Boolean);
+const bmcDropRate = Number(process.env.CHAOS_BMC_DROP ?? 0.3);
+if (!(bmcDropRate >= 0 && bmcDropRate < 1)) throw new Error('CHAOS_BMC_DROP must be in [0, 1)');
 const outageMs = intEnv('CHAOS_OUTAGE_SECONDS', 60) * 1000;
 const random = seededRandom(seed);
 const say = (line: string) => console.log(line);
@@ -249,8 +252,8 @@ const extra = (scenario: string, r: RunResult) => {
   line(scenario, r);
 };
 if (wanted.includes('lossy-bmc') && !stopping) {
-  say('every BMC drops 30 % of its packets:');
-  for (const server of stack.lab.servers) stack.lab.server(server.name).setFaults({ bmcDropRate: 0.3 });
+  say(`every BMC drops ${Math.round(bmcDropRate * 100)} % of its packets, each way:`);
+  for (const server of stack.lab.servers) stack.lab.server(server.name).setFaults({ bmcDropRate });
   const created = await createCluster();
   if (created) {
     extra('lossy-bmc create', created);

@@ -3,6 +3,8 @@
  * REST, SIGKILL one process at a chosen point, start it again, and watch the workflow until it
  * ends or stops making progress; then judge what it left behind.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ChaosStack } from './stack.js';
 import type { ProcessName } from './processes.js';
@@ -83,6 +85,12 @@ async function startOp(
 }
 
 /** Reads the states of `assetIds` (undefined for one the API did not answer). */
+/** How many jobs the site's agent reported done so far (its log's `job completed` lines). */
+async function jobsCompleted(stack: ChaosStack): Promise<number> {
+  const log = await readFile(join(stack.dir, 'agent.log'), 'utf8').catch(() => '');
+  return log.split('"job completed"').length - 1;
+}
+
 export async function assetStates(stack: ChaosStack, assetIds: string[]): Promise<(string | undefined)[]> {
   return Promise.all(
     assetIds.map(async (id) => {
@@ -146,6 +154,9 @@ export async function runOp(
     const states = await assetStates(stack, subject.assetIds);
     if (wf?.status === 200) last = wf.body;
     const now = JSON.stringify({
+      // Jobs the agent finished: a slow run (a lossy BMC network) moves inside its node workflows
+      // long before the parent's step or an asset's state changes.
+      j: await jobsCompleted(stack),
       s: last?.status,
       c: last?.currentStep,
       p: last?.progress,

@@ -124,6 +124,7 @@ export class IpmitoolBmcDriver implements BmcDriver {
     });
   }
 
+
   private exec<T>(operation: string, command: string[], parse: (stdout: string) => T): Promise<T> {
     if (this.lifetime.signal.aborted) return Promise.reject(this.lifetime.signal.reason);
     return this.runner.execute(operation, command, parse, this.lifetime.signal);

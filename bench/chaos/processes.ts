@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { findServerBinary } from '../../tools/devservices/find-binary.js';
 import { buildFerretDb, buildTemporal } from '../../tools/devservices/go-build.js';
 import { startProcess, waitUntilReady, type ManagedProcess } from '../../tools/devservices/managed-process.js';
-import { probeMongo } from '../../tools/devservices/mongo-server.js';
-import { probeTemporal } from '../../tools/devservices/temporal-server.js';
+import { ferretDbArgs, probeMongo } from '../../tools/devservices/mongo-server.js';
+import { probeTemporal, temporalDevArgs } from '../../tools/devservices/temporal-server.js';
 import type { LabAgent } from '../../tools/dev/demo-datacenter.js';
 
 /** The processes the matrix can kill, in the issue's order. */
@@ -106,15 +106,7 @@ export async function databaseProcess(dir: string, port: number): Promise<ChaosP
   return restartable({
     name: 'database',
     command: binary,
-    args: [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
-      `--listen-addr=127.0.0.1:${port}`,
-      '--telemetry=disable',
-      '--debug-addr=-',
-      `--state-dir=${dir}`,
-      '--log-level=WARN',
-    ],
+    args: ferretDbArgs(port, dir),
     logFile: join(dir, 'ferretdb.log'),
     ready: () => probeMongo(uri),
   });
@@ -129,25 +121,7 @@ export async function temporalProcess(
   return restartable({
     name: 'temporal',
     command: binary,
-    args: [
-      'server',
-      'start-dev',
-      '--headless',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(ports.grpc),
-      '--http-port',
-      String(ports.http),
-      '--metrics-port',
-      String(ports.metrics),
-      '--db-filename',
-      join(dir, 'temporal.sqlite'),
-      '--log-level',
-      'warn',
-      '--dynamic-config-value',
-      'system.enableActivityEagerExecution=true',
-    ],
+    args: temporalDevArgs(ports, join(dir, 'temporal.sqlite')),
     logFile: join(dir, 'temporal.log'),
     ready: () => probeTemporal(`127.0.0.1:${ports.grpc}`),
   });

@@ -6,15 +6,12 @@
  * database for what has no REST route (organizations and their first key, the inserted assets).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadApiConfig } from '../../api/config.js';
 import { openContainer, type Container } from '../../api/container.js';
 import { createLogger } from '../../shared/logger.js';
 import { startDevServices, type DevServices } from '../../tools/devservices/index.js';
 import { freePort } from '../../tools/devservices/free-port.js';
-import { startProcess, waitUntilReady, type ManagedProcess } from '../../tools/devservices/managed-process.js';
+import { apiProcess, workerProcess } from '../chaos/processes.js';
 
 /** Per-key limits for the run: high enough that no 429 hides a figure (a real key allows 100/min). */
 export const LIFTED_RATE_LIMITS = {
@@ -48,8 +45,6 @@ function mongoHosts(uri: string): string {
   );
 }
 
-const TSX_MAIN = (path: string): string[] => ['--import', 'tsx', fileURLToPath(new URL(path, import.meta.url))];
-
 /**
  * Starts the stack with its logs in `dir`; every stop it needs is pushed onto `stops` as soon as
  * there is something to stop, so a failure half-way still cleans up what was started.
@@ -79,36 +74,19 @@ export async function startLoadStack(dir: string, stops: (() => Promise<void>)[]
     ...LIFTED_RATE_LIMITS,
   };
   const apiUrl = `http://127.0.0.1:${port}`;
-  const api = startOwn('api', TSX_MAIN('../../api/main.ts'), dir, env, stops);
+  // The same production entry points and readiness checks as the fault matrix's stack.
+  const api = apiProcess(dir, apiUrl, env);
+  stops.push(() => api.stop());
+  await api.start();
   // The worker logs at info: its one line `worker polling` is the readiness signal.
-  const workerLog = join(dir, 'worker.log');
-  const worker = startOwn(
-    'worker',
-    TSX_MAIN('../../workflows/worker/main.ts'),
-    dir,
-    { ...env, RACKPILOT_LOG_LEVEL: 'info' },
-    stops,
-  );
-  await waitUntilReady(
-    api,
-    async () => {
-      const res = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (!res.ok) throw new Error(`healthz ${res.status}`);
-    },
-    120_000,
-  );
-  await waitUntilReady(
-    worker,
-    async () => {
-      if (!(await readFile(workerLog, 'utf8')).includes('worker polling')) throw new Error('not polling yet');
-    },
-    120_000,
-  );
+  const worker = workerProcess(dir, { ...env, RACKPILOT_LOG_LEVEL: 'info' });
+  stops.push(() => worker.stop());
+  await worker.start();
   const container = await openContainer(loadApiConfig(env), createLogger('bench', { level: 'silent' }));
   stops.push(async () => {
     // The API and the worker first (their stops are idempotent): nothing writes to the database it drops.
-    await worker.stop(15_000);
-    await api.stop(15_000);
+    await worker.stop();
+    await api.stop();
     await container.db.dropDatabase().catch(() => undefined);
     await container.close();
   });
@@ -129,17 +107,4 @@ export async function startLoadStack(dir: string, stops: (() => Promise<void>)[]
       ...(database === undefined ? {} : { database }),
     },
   };
-}
-
-/** Starts one of our processes (its output in `dir/<name>.log`) and registers its stop. */
-function startOwn(
-  name: string,
-  args: string[],
-  dir: string,
-  env: NodeJS.ProcessEnv,
-  stops: (() => Promise<void>)[],
-): ManagedProcess {
-  const child = startProcess(name, process.execPath, args, { logFile: join(dir, `${name}.log`), env });
-  stops.push(() => child.stop(15_000));
-  return child;
 }

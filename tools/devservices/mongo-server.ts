@@ -23,10 +23,8 @@ export async function probeMongo(uri: string): Promise<void> {
   }
 }
 
-function argsFor(kind: MongoServer['kind'], port: number, dataDir: string): string[] {
-  if (kind === 'mongod') {
-    return ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'];
-  }
+/** FerretDB over SQLite files in `dataDir`, on loopback `port`: never phoning home, no debug listener. */
+export function ferretDbArgs(port: number, dataDir: string): string[] {
   return [
     '--handler=sqlite',
     `--sqlite-url=file:${dataDir}/`,
@@ -37,6 +35,13 @@ function argsFor(kind: MongoServer['kind'], port: number, dataDir: string): stri
     `--state-dir=${dataDir}`,
     '--log-level=WARN',
   ];
+}
+
+function argsFor(kind: MongoServer['kind'], port: number, dataDir: string): string[] {
+  if (kind === 'mongod') {
+    return ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'];
+  }
+  return ferretDbArgs(port, dataDir);
 }
 
 /** Starts `binary` (mongod or ferretdb, chosen by its name) on a free loopback port. */

@@ -22,6 +22,31 @@ export async function probeTemporal(address: string, namespace = 'default'): Pro
   }
 }
 
+/** `temporal server start-dev` on loopback: headless, SQLite persistence in `dbFile`, eager activities allowed. */
+export function temporalDevArgs(ports: { grpc: number; http: number; metrics: number }, dbFile: string): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(ports.grpc),
+    '--http-port',
+    String(ports.http),
+    '--metrics-port',
+    String(ports.metrics),
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'warn',
+    // The worker runs the workflow's next activity straight from the workflow task's answer
+    // (no matching round trip); the SDK asks for it by default, the server must allow it.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
+  ];
+}
+
 /**
  * Starts `temporal server start-dev` (SQLite persistence, headless, loopback only) on free ports
  * and waits until the default namespace answers.
@@ -33,27 +58,7 @@ export async function startTemporalServer(binary: string, dataDir: string): Prom
     const proc = startProcess(
       'temporal',
       binary,
-      [
-        'server',
-        'start-dev',
-        '--headless',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--http-port',
-        String(httpPort),
-        '--metrics-port',
-        String(metricsPort),
-        '--db-filename',
-        join(dataDir, 'temporal.sqlite'),
-        '--log-level',
-        'warn',
-        // The worker runs the workflow's next activity straight from the workflow task's answer
-        // (no matching round trip); the SDK asks for it by default, the server must allow it.
-        '--dynamic-config-value',
-        'system.enableActivityEagerExecution=true',
-      ],
+      temporalDevArgs({ grpc: port, http: httpPort, metrics: metricsPort }, join(dataDir, 'temporal.sqlite')),
       { logFile: join(dataDir, 'temporal.log') },
     );
     const address = `127.0.0.1:${port}`;

@@ -6,7 +6,9 @@ import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { createLogger } from '../shared/logger.js';
+import type { AgentEventRequest } from '../shared/agent-protocol.js';
 import { AgentApiClient } from './api-client/agent-api-client.js';
+import { AgentApiError } from './api-client/api-errors.js';
 import { ArtifactCache } from './boot/artifact-cache.js';
 import { BootMediaStore } from './boot/boot-media.js';
 import { persistentBootPlans } from './boot/boot-plan-store.js';
@@ -14,6 +16,7 @@ import { startBootServices } from './boot/boot-services.js';
 import { loadAgentConfig } from './config.js';
 import { AgentDaemon } from './daemon/agent-daemon.js';
 import { bootEventForwarder } from './daemon/boot-event-forwarder.js';
+import { BootEventOutbox } from './daemon/boot-event-outbox.js';
 import { ensureSshKey } from './daemon/ssh-key.js';
 import { createJobContextFactory } from './jobs/job-context-factory.js';
 import { createAgentMetrics, serveMetrics } from './metrics.js';
@@ -45,13 +48,18 @@ async function main(): Promise<void> {
       })
     : undefined;
   if (!media) logger.warn('grub-mkrescue not found: assets with bootMethod virtual-media cannot boot from this agent');
+  const bootEvents = new BootEventOutbox<AgentEventRequest>({
+    post: (event) => api.postEvent(event),
+    isRetryable: (err) => err instanceof AgentApiError && err.retryable,
+    logger,
+  });
   const boot = await startBootServices(config.boot, {
     plans,
     artifacts,
     utility,
     media,
     fetchMachineConfig: (assetId) => api.document('machine-config', assetId),
-    onBootEvent: bootEventForwarder((event) => api.postEvent(event), logger),
+    onBootEvent: bootEventForwarder(bootEvents),
     logger,
   });
   const { serverIp, http } = config.boot;
@@ -90,7 +98,12 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     void daemon
       .stop(config.shutdownGraceMs)
-      .then(() => Promise.allSettled([boot.close(), metricsServer?.close()]))
+      .then(() => {
+        if (bootEvents.pending > 0)
+          logger.warn({ pending: bootEvents.pending }, 'boot events not delivered before exit');
+        bootEvents.stop();
+        return Promise.allSettled([boot.close(), metricsServer?.close()]);
+      })
       .then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -100,6 +113,7 @@ async function main(): Promise<void> {
     const registration = await daemon.start();
     logger.info({ agentId: registration.agentId, bootServerUrl, concurrency: config.concurrency }, 'agent running');
   } catch (err) {
+    bootEvents.stop();
     await Promise.allSettled([boot.close(), metricsServer?.close()]);
     throw err;
   }

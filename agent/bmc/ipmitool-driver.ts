@@ -124,7 +124,6 @@ export class IpmitoolBmcDriver implements BmcDriver {
     });
   }
 
-
   private exec<T>(operation: string, command: string[], parse: (stdout: string) => T): Promise<T> {
     if (this.lifetime.signal.aborted) return Promise.reject(this.lifetime.signal.reason);
     return this.runner.execute(operation, command, parse, this.lifetime.signal);

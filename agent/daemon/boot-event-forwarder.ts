@@ -3,8 +3,8 @@
  * signals. Artifact downloads are only logged: the contract has no event for them.
  */
 import type { AgentEventRequest } from '../../shared/agent-protocol.js';
-import type { Logger } from '../../shared/logger.js';
 import type { BootEvent, BootEventSink } from '../boot/boot-events.js';
+import type { BootEventOutbox } from './boot-event-outbox.js';
 
 /** Returns the wire event of a boot event, or `null` when the API has no use for it. */
 export function toAgentEvent(event: BootEvent): AgentEventRequest | null {
@@ -23,15 +23,13 @@ export function toAgentEvent(event: BootEvent): AgentEventRequest | null {
   return { type: event.type, mac: event.mac, at: event.at };
 }
 
-/** Returns the boot services' `onBootEvent`: posts each event, logging (never throwing) on failure. */
-export function bootEventForwarder(post: (event: AgentEventRequest) => Promise<void>, logger: Logger): BootEventSink {
+/**
+ * Returns the boot services' `onBootEvent`: queues each event the API needs on `outbox`, which
+ * delivers it in order, retrying while the API is unreachable. Never throws into the boot path.
+ */
+export function bootEventForwarder(outbox: Pick<BootEventOutbox<AgentEventRequest>, 'enqueue'>): BootEventSink {
   return async (event) => {
     const wire = toAgentEvent(event);
-    if (wire === null) return;
-    try {
-      await post(wire);
-    } catch (err) {
-      logger.warn({ err, bootEvent: wire, jobId: event.jobId }, 'boot event could not be reported to the API');
-    }
+    if (wire !== null) outbox.enqueue(wire);
   };
 }

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../shared/logger.js';
 import { createAgentMetrics, serveMetrics } from '../metrics.js';
 import { bootEventForwarder, toAgentEvent } from './boot-event-forwarder.js';
 import { loadCredential, saveCredential } from './credential-store.js';
@@ -60,12 +59,12 @@ describe('boot event forwarding', () => {
     expect(toAgentEvent({ ...event, type: 'artifact-served', detail: 'kernel' })).toBeNull();
   });
 
-  it('never throws into the boot path when the API refuses an event', async () => {
-    const sink = bootEventForwarder(
-      async () => Promise.reject(new Error('API down')),
-      createLogger('agent', { level: 'silent' }),
-    );
+  it('queues the events the API needs and only those, without waiting for their delivery', async () => {
+    const queued: unknown[] = [];
+    const sink = bootEventForwarder({ enqueue: (e) => void queued.push(e) });
     await expect(sink({ ...event, type: 'ipxe-served' })).resolves.toBeUndefined();
+    await sink({ ...event, type: 'artifact-served', detail: 'kernel' });
+    expect(queued).toEqual([{ type: 'ipxe-served', mac: event.mac, at: event.at }]);
   });
 });
 

@@ -235,7 +235,6 @@ export class RedfishBmcDriver implements BmcDriver {
     });
   }
 
-
   /** Path of the ComputerSystem: the configured id, else the BMC's only system. */
   private systemPath(operation: string): Promise<string> {
     this.systemPathValue ??= this.findSystem(operation);

@@ -84,8 +84,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // Node IPs handed out in turn from a range no test uses, so a node left running by a failed run
 // does not collide with the next cluster's.
+// A failed cluster keeps its addresses until it is deleted (IP_IN_USE): skip those held by one.
 let nextIp = 0;
-const takeIps = (n: number): string[] => Array.from({ length: n }, () => `127.10.0.${130 + (nextIp++ % 39)}`);
+async function takeIps(n: number): Promise<string[]> {
+  const held = new Set<string>();
+  for (let page = 1; ; page++) {
+    const res = await stack.call('GET', `/api/v1/clusters?perPage=100&page=${page}`);
+    const clusters = (res?.status === 200 ? res.body.clusters : []) as { status: string; nodes: { ip: string }[] }[];
+    for (const c of clusters) if (c.status !== 'deleted') for (const node of c.nodes) held.add(node.ip);
+    if (clusters.length < 100) break;
+  }
+  const ips: string[] = [];
+  for (let tried = 0; ips.length < n && tried < 39; tried++) {
+    const ip = `127.10.0.${130 + (nextIp++ % 39)}`;
+    if (!held.has(ip)) ips.push(ip);
+  }
+  return ips;
+}
 let clusterCount = 0;
 
 /** `n` available assets, after wiping assets left in error; undefined when there are not enough. */
@@ -115,7 +130,7 @@ async function createCluster(fault?: Fault): Promise<RunResult | undefined> {
   const assetIds = await takeAssets(3);
   if (!assetIds) return undefined;
   clusterCount += 1;
-  return runOp(stack, 'create', { assetIds, ips: takeIps(3), name: `chaos-${clusterCount}` }, fault, watch);
+  return runOp(stack, 'create', { assetIds, ips: await takeIps(3), name: `chaos-${clusterCount}` }, fault, watch);
 }
 
 function selfExitCounts(): Record<string, number> {

@@ -5,7 +5,8 @@
  * shutdown is left to its lease (the API re-queues it when the lease runs out).
  */
 import type { Logger } from '../../shared/logger.js';
-import { isJobWithdrawn } from '../api-client/api-errors.js';
+import { AgentApiError, isJobWithdrawn } from '../api-client/api-errors.js';
+import { backoffDelay, sleep as abortableSleep } from '../api-client/backoff.js';
 import type { AgentApiClient, ClaimedJob } from '../api-client/agent-api-client.js';
 import type { JobHandlers } from '../jobs/job-context.js';
 import type { JobContextFactory } from '../jobs/job-context-factory.js';
@@ -24,6 +25,14 @@ export interface JobRunnerDeps {
   logger: Logger;
   metrics?: AgentMetrics;
   handlers?: JobHandlers;
+  /**
+   * How long to keep offering a job's outcome to an API that does not answer (restart, network
+   * cut) before leaving it to the lease. Default 60 s, the API's lease: past it the job is queued
+   * again and a late report is refused anyway.
+   */
+  reportPatienceMs?: number;
+  /** Pauses between report attempts; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A job being run. */
@@ -116,7 +125,7 @@ export function startJob(job: ClaimedJob, deps: JobRunnerDeps): RunningJob {
       return 'abandoned';
     }
     const claimToken = job.claimToken;
-    try {
+    const send = async (): Promise<JobOutcome> => {
       if ('result' in outcome) {
         await deps.api.completeJob(job.id, { claimToken, result: outcome.result });
         logger.info('job completed');
@@ -129,14 +138,32 @@ export function startJob(job: ClaimedJob, deps: JobRunnerDeps): RunningJob {
         'job failed',
       );
       return 'failed';
-    } catch (err) {
-      if (isJobWithdrawn(err) || (err as { status?: number }).status === 409) {
-        logger.warn('job was withdrawn before its report arrived; report dropped');
-        return 'withdrawn';
+    };
+    // Re-running a finished job (a wipe, a power cycle) because its report met an API restart
+    // costs minutes; offering the report again until the lease lapses costs nothing.
+    const patienceMs = deps.reportPatienceMs ?? 60_000;
+    // Shutdown (abandon) cuts a pause short: the job is then left to its lease.
+    const pause = (ms: number): Promise<void> =>
+      (deps.sleep ? deps.sleep(ms) : abortableSleep(ms, abort.signal)).catch(() => undefined);
+    const since = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (err) {
+        if (isJobWithdrawn(err) || (err as { status?: number }).status === 409) {
+          logger.warn('job was withdrawn before its report arrived; report dropped');
+          return 'withdrawn';
+        }
+        const retryable = err instanceof AgentApiError && err.retryable;
+        const delayMs = backoffDelay({ initialDelayMs: 1_000, maxDelayMs: 10_000 }, attempt);
+        if (!retryable || stopReporting || Date.now() - since + delayMs > patienceMs) {
+          // The lease runs out and Temporal retries the job.
+          logger.error({ err: { message: (err as Error).message }, attempts: attempt }, 'job outcome could not be reported');
+          return 'abandoned';
+        }
+        if (attempt === 1) logger.warn({ err: { message: (err as Error).message } }, 'job outcome not reported yet; retrying');
+        await pause(delayMs);
       }
-      // The API stayed unreachable through the client's retries: the lease runs out and Temporal retries.
-      logger.error({ err: { message: (err as Error).message } }, 'job outcome could not be reported');
-      return 'abandoned';
     }
   }
 

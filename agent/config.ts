@@ -23,7 +23,9 @@ export const agentEnvSchema = z
     [`${P}NAME`]: z.string().min(1).max(100).default(hostname()),
     [`${P}CONCURRENCY`]: z.coerce.number().int().min(1).max(64).default(8),
     [`${P}HEARTBEAT_SECONDS`]: seconds(15, 300),
-    [`${P}JOB_HEARTBEAT_SECONDS`]: seconds(5, 60),
+    // Each job heartbeat is the Temporal heartbeat of the activity waiting on the job (timeout
+    // 30 s, workflows/workflows/agent-steps.ts): at most half of it, so one lost beat is survived.
+    [`${P}JOB_HEARTBEAT_SECONDS`]: seconds(5, 15),
     [`${P}CLAIM_WAIT_SECONDS`]: z.coerce.number().int().min(0).max(60).default(25),
     [`${P}SHUTDOWN_GRACE_SECONDS`]: z.coerce.number().int().min(0).max(3600).default(30),
     [`${P}BOOT_HTTP_HOST`]: z.string().min(1).default('0.0.0.0'),

@@ -31,7 +31,7 @@ export class HoldingAgent {
   /** Job heartbeats that failed otherwise (a 5xx, no answer): 30 s of them and the job is withdrawn. */
   failedHeartbeats = 0;
 
-  /** `jobHeartbeatMs`: the agent's RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS, 5 s by default. */
+  /** `jobHeartbeatMs`: the agent's RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS (1–15 s, 5 s by default). */
   constructor(
     private readonly apiUrl: string,
     private readonly name: string,

@@ -23,7 +23,7 @@ function knob(name: string, fallback: number): number {
 const SECONDS = knob('BENCH_SECONDS', 5);
 const WORKFLOWS = knob('BENCH_WORKFLOWS', 200);
 const ASSETS = knob('BENCH_ASSETS', 1000);
-// The agent's RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS (5–60, default 5): the fleet's own load on the API.
+// The agent's RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS (1–15, default 5): the fleet's own load on the API.
 const JOB_HEARTBEAT_SECONDS = knob('BENCH_JOB_HEARTBEAT_SECONDS', 5);
 // A job not heartbeated for 30 s (the agent activities' heartbeat timeout, counted from when it
 // was queued) is withdrawn: at 25 s a loaded run already lost some.

@@ -62,4 +62,11 @@ describe('loadAgentConfig', () => {
     expect(off.boot.proxyDhcp.enabled).toBe(false);
     expect(off.boot.tftp?.enabled).toBe(false);
   });
+
+  it('refuses a job heartbeat slower than half the waiting activity\'s 30 s heartbeat timeout', () => {
+    expect(loadAgentConfig({ ...BASE, RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS: '15' }).jobHeartbeatMs).toBe(15_000);
+    expect(() => loadAgentConfig({ ...BASE, RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS: '30' })).toThrow(
+      /RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS/,
+    );
+  });
 });

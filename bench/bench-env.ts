@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 /** The environment every bench runs its API and worker with: the dev servers, quiet logs, no rate limit in the way. */
 export function benchEnv(services: { mongoUri: string; temporalAddress: string }): NodeJS.ProcessEnv {
   return {
@@ -23,4 +24,17 @@ export async function endBench(
   await stack.api.stop();
   await stack.services.stop();
   process.exit(0);
+}
+
+/**
+ * Whether the machine was too busy for ratios to mean anything: at a 1-minute load average of 3 or
+ * more on these 2-vCPU machines every target runs at the same few hundred requests per second, and
+ * a ratio of two such figures measures the neighbours, not the code (issue 21).
+ */
+export const BUSY_LOAD = 3;
+
+/** The 1-minute load average now, and whether it is at or above {@link BUSY_LOAD}. */
+export function machineLoad(): { load1: number; busy: boolean } {
+  const load1 = loadavg()[0] ?? 0;
+  return { load1, busy: load1 >= BUSY_LOAD };
 }

@@ -3,7 +3,6 @@
 // in this one; the MongoDB-protocol server from the dev services). Target: authenticated ≥ 60 %.
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Server } from 'node:http';
@@ -19,6 +18,7 @@ import type { RouteModule } from '../../api/routes/index.js';
 import { bootstrapOrganization } from '../../api/services/bootstrap.js';
 import { createLogger } from '../../shared/logger.js';
 import { startDevServices } from '../../tools/devservices/index.js';
+import { BUSY_LOAD, machineLoad } from '../bench-env.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -131,6 +131,7 @@ try {
     }
   }
   // Rounds interleave every target, so load from other processes hits all of them alike.
+  const before = machineLoad();
   const samples = new Map<string, Sample[]>();
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [name, url, keys] of targets)
@@ -144,7 +145,11 @@ try {
     '| target | req/s | p99 ms | API CPU µs/req | req/s vs public | capacity vs public (CPU) | capacity vs bare Koa (CPU) | non-2xx |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  const pct = (x: number) => `${Math.round(100 * x)} %`;
+  // On a busy machine the ratios measure the neighbours: withheld unless asked for, then flagged.
+  const after = machineLoad();
+  const busy = before.busy || after.busy;
+  const showRatios = !busy || process.env.BENCH_ALLOW_BUSY === '1';
+  const pct = (x: number) => (showRatios ? `${Math.round(100 * x)} %${busy ? ' †' : ''}` : 'n/a (busy)');
   for (const [name, list] of samples) {
     const cpu = med(name, (s) => s.cpuUs);
     rows.push(
@@ -153,16 +158,19 @@ try {
         `${pct(med(BARE, (s) => s.cpuUs) / cpu)} | ${list.reduce((n, s) => n + s.non2xx, 0)} |`,
     );
   }
-  const load = loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
+  const load = `${before.load1.toFixed(1)} before, ${after.load1.toFixed(1)} after`;
   const capacity = pct(med(PUBLIC, (s) => s.cpuUs) / med(AUTHED, (s) => s.cpuUs));
   const capacityBare = pct(med(BARE, (s) => s.cpuUs) / med(AUTHED, (s) => s.cpuUs));
+  const warning = !busy
+    ? ''
+    : showRatios
+      ? `\n† machine busy (1-min load average ≥ ${BUSY_LOAD}): these ratios are not comparable with a quiet run\n`
+      : `\nmachine busy (1-min load average ≥ ${BUSY_LOAD}): ratios withheld; rerun on a quiet machine, or set BENCH_ALLOW_BUSY=1 to print them flagged\n`;
   process.stdout.write(
     `\nmedians of ${ROUNDS} rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}, ` +
-      `load average ${load}\n\n${rows.join('\n')}\n\n` +
+      `load average (1 min) ${load}\n\n${rows.join('\n')}\n\n` +
       `authenticated route capacity (CPU per request): ${capacity} of the public route, ${capacityBare} of bare Koa ` +
-      `(target ≥ 60 %)\n`,
+      `(target ≥ 60 %)\n${warning}`,
   );
 } finally {
   for (const close of closers.reverse()) await close().catch(() => undefined);

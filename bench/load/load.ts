@@ -10,6 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUSY_LOAD, machineLoad } from '../bench-env.js';
 import { measureApiLoad } from './api-load.js';
 import { stopCannon } from './run-target.js';
 import { LIFTED_RATE_LIMITS, startLoadStack } from './stack.js';
@@ -30,13 +31,12 @@ const JOB_HEARTBEAT_SECONDS = knob('BENCH_JOB_HEARTBEAT_SECONDS', 5);
 if (JOB_HEARTBEAT_SECONDS > 20) throw new Error('BENCH_JOB_HEARTBEAT_SECONDS must be at most 20');
 const POLL_CONNECTIONS = [32, 100];
 const API_CONNECTIONS = 100;
-const BUSY_LOAD = 3;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const load1 = loadavg()[0] ?? 0;
+const { load1, busy } = machineLoad();
 const machine = `${cpus().length} vCPUs, Node ${process.version}`;
 console.log(`bench:load — ${machine}; load average (1 min) before the run: ${load1.toFixed(2)}`);
-if (load1 >= BUSY_LOAD)
+if (busy)
   console.log(`machine busy: load average ${load1.toFixed(2)} ≥ ${BUSY_LOAD}, figures are not comparable`);
 console.log(
   `per-key rate limits lifted for the run (${Object.entries(LIFTED_RATE_LIMITS)

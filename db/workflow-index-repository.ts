@@ -124,18 +124,18 @@ export class WorkflowIndexRepository {
     if (lines.length > 0) update.$push = { logs: { $each: lines, $slice: -MAX_LOG_LINES } };
     // The row as it was: comparing it with the report tells which steps started or finished.
     const doc = await this.collection.findOneAndUpdate({ _id: workflowId }, update, { returnDocument: 'before' });
-    if (doc) {
-      const runKey = `${workflowId}:${doc.startedAt.getTime()}`;
-      for (const event of workflowProgressEvents(doc.orgId, eventSubject(doc), runKey, doc, report))
-        await emitSafely(this.events, event);
-    }
-    if (doc && finished && !doc.finishedAt) {
+    if (!doc) return false;
+    // Stored before `workflow.finished` goes out: a webhook receiver that reads the run back sees its duration.
+    if (finished && !doc.finishedAt) {
       await this.collection.updateOne(
         { _id: workflowId, finishedAt: { $exists: false } },
         { $set: { finishedAt: at, durationMs: at.getTime() - doc.startedAt.getTime() } },
       );
     }
-    return doc !== null;
+    const runKey = `${workflowId}:${doc.startedAt.getTime()}`;
+    for (const event of workflowProgressEvents(doc.orgId, eventSubject(doc), runKey, doc, report))
+      await emitSafely(this.events, event);
+    return true;
   }
 
   get(workflowId: string): Promise<WorkflowDoc | null> {

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   defineQuery,
   isCancellation,
+  log,
   patched,
   proxyLocalActivities,
   setHandler,
@@ -13,9 +14,18 @@ import type { WorkflowIndexActivities } from '../activities/workflow-index-activ
 /** Current step, steps with timings, and progress of a running workflow. */
 export const progressQuery = defineQuery<WorkflowProgress>('progress');
 
+/**
+ * A report waits out a database restart (retried for up to 30 minutes, at most 10 s apart) and
+ * then gives up without failing the run: the index is a view of the run, and a provision must
+ * not fail, leaving its assets claimed, because the view could not be written. It used to fail
+ * after 5 attempts (~5 s), which the fault matrix caught twice as a "stuck" wipe and create with
+ * the database killed: the workflow failed in its bookkeeping and the index still said running.
+ * The next report carries the whole picture and the lines that did not get through.
+ */
 const { recordProgress } = proxyLocalActivities<WorkflowIndexActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 5 },
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 /**
@@ -119,11 +129,21 @@ export class Runbook {
     record.durationMs = Date.parse(record.finishedAt) - Date.parse(record.startedAt ?? record.finishedAt);
   }
 
-  private async report(log: string): Promise<void> {
-    const logs = [...this.pendingLogs.splice(0), log];
+  private async report(line: string): Promise<void> {
+    const logs = [...this.pendingLogs.splice(0), line];
     if (this.silent) return;
-    if (!this.deferDone) return recordProgress(workflowInfo().workflowId, { ...this.snapshot(), log });
-    await recordProgress(workflowInfo().workflowId, { ...this.snapshot(), logs });
+    const { workflowId } = workflowInfo();
+    try {
+      if (!this.deferDone) await recordProgress(workflowId, { ...this.snapshot(), log: line });
+      else await recordProgress(workflowId, { ...this.snapshot(), logs });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      if (this.deferDone) this.pendingLogs.unshift(...logs);
+      log.warn('progress report not recorded; the next report carries the whole picture', {
+        workflowId,
+        error: failureMessage(err),
+      });
+    }
   }
 }
 

@@ -13,9 +13,10 @@ import { temporalAddress, uniqueName } from '../../support/services.js';
  * The discovery workflow against mocked activities (no database, no agent): what it asks the
  * agent, in which order, what it reports after each step, and how a failure ends it.
  */
-function mockedActivities(options: { failOn?: string } = {}) {
+function mockedActivities(options: { failOn?: string; unrecordedReports?: number; reportsBroken?: boolean } = {}) {
   const calls: string[] = [];
   const reports: WorkflowProgress[] = [];
+  let unrecorded = options.unrecordedReports ?? 0;
   const facts: AssetFacts = { assetId: 'ast_m', siteId: 'site_m', state: 'enrolling', macs: [], disks: [] };
   return {
     calls,
@@ -39,6 +40,12 @@ function mockedActivities(options: { failOn?: string } = {}) {
       },
       async recordWipeReports() {},
       async recordProgress(_id: string, report: WorkflowProgress) {
+        if (options.reportsBroken)
+          throw ApplicationFailure.create({ type: 'IndexBroken', message: 'index unwritable', nonRetryable: true });
+        if (unrecorded > 0) {
+          unrecorded -= 1;
+          throw new Error('connection to 127.0.0.1:27017 closed'); // what the driver says while the database restarts
+        }
         reports.push(report);
       },
       async runOnAgent(_site: string, request: JobRequest) {
@@ -79,7 +86,7 @@ describe('the discovery runbook with mocked activities', () => {
       });
       if (signalUtilityReady) {
         // Events of an earlier boot are forgotten at power-on, so the machine reports after it.
-        await expect.poll(() => mock.calls.includes('bmc.power:on'), { timeout: 10_000 }).toBe(true);
+        await expect.poll(() => mock.calls.includes('bmc.power:on'), { timeout: 30_000 }).toBe(true);
         await handle.signal('bootEvent', {
           type: 'utility-ready',
           address: '10.0.0.9:22',
@@ -145,5 +152,20 @@ describe('the discovery runbook with mocked activities', () => {
       error: { step: 'Wait for utility OS', reason: 'BootTimeout' },
     });
     expect(mock.calls).not.toContain('ssh.inventory');
+  });
+
+  it('waits out a database that cannot take progress reports for a while, then records them', async () => {
+    const mock = mockedActivities({ unrecordedReports: 5 }); // five attempts used to fail the run
+    await run(mock, true);
+    expect(mock.reports.at(-1)).toMatchObject({ status: 'completed', progress: 100 });
+    expect(mock.reports[0]!.logs).toEqual(['Claim asset: started']);
+  }, 60_000);
+
+  it('completes the run, its assets handled, when its progress cannot be recorded at all', async () => {
+    const mock = mockedActivities({ reportsBroken: true });
+    const result = await run(mock, true);
+    expect(result.specs.ram).toMatch(/GB$/);
+    expect(mock.calls.at(-1)).toBe('asset:completeDiscovery');
+    expect(mock.reports).toEqual([]);
   });
 });

@@ -63,10 +63,18 @@ describe('loadAgentConfig', () => {
     expect(off.boot.tftp?.enabled).toBe(false);
   });
 
-  it('refuses a job heartbeat slower than half the waiting activity\'s 30 s heartbeat timeout', () => {
+  it("refuses a job heartbeat slower than half the waiting activity's 30 s heartbeat timeout", () => {
     expect(loadAgentConfig({ ...BASE, RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS: '15' }).jobHeartbeatMs).toBe(15_000);
     expect(() => loadAgentConfig({ ...BASE, RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS: '30' })).toThrow(
       /RACKPILOT_AGENT_JOB_HEARTBEAT_SECONDS/,
+    );
+  });
+
+  it('speaks IPMI through ipmitool unless the native RMCP+ client is asked for, and names a bad choice', () => {
+    expect(loadAgentConfig(BASE).ipmiClient).toBe('ipmitool');
+    expect(loadAgentConfig({ ...BASE, RACKPILOT_AGENT_IPMI_CLIENT: 'native' }).ipmiClient).toBe('native');
+    expect(() => loadAgentConfig({ ...BASE, RACKPILOT_AGENT_IPMI_CLIENT: 'freeipmi' })).toThrow(
+      /RACKPILOT_AGENT_IPMI_CLIENT/,
     );
   });
 });

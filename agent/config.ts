@@ -42,6 +42,9 @@ export const agentEnvSchema = z
     [`${P}SSH_KEY_PATH`]: optional(z.string().min(1)),
     [`${P}SSH_USER`]: z.string().min(1).default('root'),
     [`${P}TALOS_API_PORT`]: envPort(50000),
+    // ipmitool is the reference client with every vendor's quirks; `native` (agent/bmc/rmcp/) is
+    // ours, which retransmits the session handshake and gets through a lossy management network.
+    [`${P}IPMI_CLIENT`]: z.enum(['ipmitool', 'native']).default('ipmitool'),
     [`${P}METRICS_PORT`]: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z.coerce.number().int().min(0).max(65535).optional(),
@@ -78,6 +81,8 @@ export interface AgentConfig {
   utility: { kernel: string; initrd: string };
   ssh: { keyPath: string; username: string };
   talosApiPort: number;
+  /** What speaks IPMI to the BMCs: the `ipmitool` binary or the agent's own RMCP+ client. */
+  ipmiClient: 'ipmitool' | 'native';
   /** Loopback port of `/metrics`; undefined: not served. */
   metricsPort: number | undefined;
   logLevel: string;
@@ -118,6 +123,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       username: get('SSH_USER'),
     },
     talosApiPort: get('TALOS_API_PORT'),
+    ipmiClient: get('IPMI_CLIENT'),
     metricsPort: get('METRICS_PORT'),
     logLevel: get('LOG_LEVEL'),
   };

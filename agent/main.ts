@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       ...(media ? { bootMedia: { store: media, utility } } : {}),
       ssh: { privateKey: sshKey.privateKey, username: config.ssh.username },
       talosApiPort: config.talosApiPort,
+      ipmiClient: config.ipmiClient,
       logger,
     }),
     logger,
@@ -111,7 +112,10 @@ async function main(): Promise<void> {
 
   try {
     const registration = await daemon.start();
-    logger.info({ agentId: registration.agentId, bootServerUrl, concurrency: config.concurrency }, 'agent running');
+    logger.info(
+      { agentId: registration.agentId, bootServerUrl, concurrency: config.concurrency, ipmiClient: config.ipmiClient },
+      'agent running',
+    );
   } catch (err) {
     bootEvents.stop();
     await Promise.allSettled([boot.close(), metricsServer?.close()]);

@@ -10,11 +10,15 @@ import type { BmcDriver } from './bmc-driver.js';
 import { IpmitoolBmcDriver, type IpmitoolDriverOptions } from './ipmitool-driver.js';
 import { LoggingBmcDriver } from './logging-bmc-driver.js';
 import { RedfishBmcDriver, type RedfishDriverOptions } from './redfish/redfish-driver.js';
+import { RmcpBmcDriver } from './rmcp/rmcp-bmc-driver.js';
 import { createRedfishAgent, sendRedfishRequest } from './redfish/redfish-transport.js';
 
 /** What {@link createBmcDriver} needs besides the credentials. */
 export interface BmcDriverDeps {
   logger: Logger;
+  /** What speaks IPMI: the ipmitool binary (default) or the agent's own RMCP+ client. */
+  ipmiClient?: 'ipmitool' | 'native';
+  /** Options of either IPMI client (power polling, retries of whole operations). */
   ipmitool?: IpmitoolDriverOptions;
   redfish?: RedfishDriverOptions;
   /** How long the Redfish probe of `detect` waits for the service root. Default 5 s. */
@@ -69,16 +73,13 @@ export async function createBmcDriver(creds: AgentBmcCredentials, deps: BmcDrive
           },
           { logger: deps.logger, ...deps.redfish },
         )
-      : new IpmitoolBmcDriver(
-          {
-            host: creds.address,
-            port,
-            username: creds.username,
-            password: creds.password,
-            cipherSuite: creds.cipherSuite,
-          },
-          { logger: deps.logger, ...deps.ipmitool },
-        );
+      : deps.ipmiClient === 'native'
+        ? new RmcpBmcDriver(ipmiEndpoint(creds, port), {
+            logger: deps.logger,
+            powerPoll: deps.ipmitool?.powerPoll,
+            retry: deps.ipmitool?.retry,
+          })
+        : new IpmitoolBmcDriver(ipmiEndpoint(creds, port), { logger: deps.logger, ...deps.ipmitool });
   const driver = new LoggingBmcDriver(inner, deps.logger, { bmc: `${creds.address}:${port}`, protocol });
   if (creds.driver === 'detect') {
     try {
@@ -95,4 +96,14 @@ export async function createBmcDriver(creds: AgentBmcCredentials, deps: BmcDrive
       );
   }
   return driver;
+}
+
+function ipmiEndpoint(creds: AgentBmcCredentials, port: number) {
+  return {
+    host: creds.address,
+    port,
+    username: creds.username,
+    password: creds.password,
+    cipherSuite: creds.cipherSuite,
+  };
 }

@@ -38,6 +38,8 @@ export interface JobContextDeps {
   ssh: { privateKey: string; username: string; connectTimeoutMs?: number };
   /** Port of the Talos API on nodes (50000 on real nodes). */
   talosApiPort: number;
+  /** What speaks IPMI: the ipmitool binary (default) or the agent's own RMCP+ client. */
+  ipmiClient?: 'ipmitool' | 'native';
   ipmitool?: IpmitoolDriverOptions;
   redfish?: RedfishDriverOptions;
   /** Port `detect` probes Redfish at (443; the lab's BMCs may listen elsewhere). */
@@ -114,6 +116,7 @@ export function createJobContextFactory(deps: JobContextDeps) {
           driver = deps.secrets.bmcCredentials(assetId).then((creds) =>
             createBmcDriver(creds, {
               logger: logger.child({ assetId }),
+              ipmiClient: deps.ipmiClient,
               ipmitool: deps.ipmitool,
               redfish: deps.redfish,
               detectRedfishPort: deps.detectRedfishPort,

@@ -436,7 +436,9 @@ export class RmcpSession {
     // Each RAKP 2 is consistent in itself (one BMC random, our one console random), so a mismatch
     // is not a stale packet: the BMC holds another password for this user.
     if (!sameBytes(rakp2.keyExchangeAuthCode, rakp2AuthCode(this.suite, kuid, values)))
-      throw new RmcpAuthError(`BMC ${this.bmc} rejected the credentials of user ${JSON.stringify(this.options.username)}`);
+      throw new RmcpAuthError(
+        `BMC ${this.bmc} rejected the credentials of user ${JSON.stringify(this.options.username)}`,
+      );
 
     const sik = sessionIntegrityKey(this.suite, kuid, values);
     const session: ActiveSession = { keys: sessionKeys(this.suite, sik), consoleSessionId, managedSessionId };

@@ -91,6 +91,37 @@ describe('BMC protocol detection', () => {
     await driver.close();
   });
 
+  it('speaks IPMI through the native RMCP+ client when the agent is configured for it', async () => {
+    const reported: BmcProtocol[] = [];
+    const driver = await createBmcDriver(
+      {
+        driver: 'detect',
+        address: sim.host,
+        port: sim.port,
+        username: sim.username,
+        password: sim.password,
+        cipherSuite: 3,
+      },
+      {
+        ...FAST,
+        ipmiClient: 'native',
+        logger,
+        detectRedfishPort: closedPort,
+        reportProtocol: async (p) => void reported.push(p),
+      },
+    );
+    expect(reported).toEqual(['ipmi']);
+    // No ipmitool to be found: the answer can only come from the native client.
+    const path = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      expect(await driver.powerState()).toBe(sim.state().power);
+    } finally {
+      process.env.PATH = path;
+      await driver.close();
+    }
+  });
+
   it('records nothing when the credentials fail, and says why', async () => {
     const reported: BmcProtocol[] = [];
     await expect(

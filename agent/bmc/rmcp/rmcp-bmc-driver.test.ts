@@ -415,7 +415,7 @@ describe('RmcpBmcDriver failures', () => {
     const bmc = new ScriptedBmc();
     bmc.openFailures.push(
       undefined,
-      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: Open Session status 0x01)'),
+      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: Open Session status 0x01)', 0x01),
     );
     bmc.refuseOnce.set('06 01', 0xc0);
     const warnings: unknown[] = [];
@@ -448,17 +448,17 @@ describe('toBmcError', () => {
     [new RmcpAuthError('BMC 10.1.2.3:623 does not know user "nobody"'), 'BmcAuthFailed', false],
     [new RmcpUnreachableError('BMC 10.1.2.3:623 did not answer'), 'BmcUnreachable', true],
     [
-      new RmcpProtocolError('BMC 10.1.2.3:623 refused cipher suite 17 at privilege 4 (status 0x04)'),
+      new RmcpProtocolError('BMC 10.1.2.3:623 refused cipher suite 17 at privilege 4 (status 0x04)', 0x04),
       'BmcUnsupported',
       false,
     ],
     [
-      new RmcpProtocolError('BMC 10.1.2.3:623 refused cipher suite 17 at privilege 4 (status 0x11)'),
+      new RmcpProtocolError('BMC 10.1.2.3:623 refused cipher suite 17 at privilege 4 (status 0x11)', 0x11),
       'BmcUnsupported',
       false,
     ],
     [
-      new RmcpProtocolError('BMC 10.1.2.3:623 refused cipher suite 3 at privilege 4 (status 0x0a)'),
+      new RmcpProtocolError('BMC 10.1.2.3:623 refused cipher suite 3 at privilege 4 (status 0x0a)', 0x0a),
       'BmcAuthFailed',
       false,
     ],
@@ -469,12 +469,12 @@ describe('toBmcError', () => {
     ],
     [new RmcpProtocolError('BMC 10.1.2.3:623 does not support IPMI v2.0 (RMCP+)'), 'BmcUnsupported', false],
     [
-      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: Open Session status 0x01)'),
+      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: Open Session status 0x01)', 0x01),
       'BmcSessionLimit',
       true,
     ],
     [
-      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: RAKP 2 status 0x01)'),
+      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: RAKP 2 status 0x01)', 0x01),
       'BmcSessionLimit',
       true,
     ],
@@ -484,7 +484,7 @@ describe('toBmcError', () => {
       true,
     ],
     [
-      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: RAKP 4 status 0x0f)'),
+      new RmcpProtocolError('BMC 10.1.2.3:623: no session after 6 handshakes (last: RAKP 4 status 0x0f)', 0x0f),
       'BmcUnreachable',
       true,
     ],

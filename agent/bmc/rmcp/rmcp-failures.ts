@@ -16,7 +16,7 @@ import {
 import { hex } from './rmcp-answers.js';
 import * as ipmi from './rmcp-commands.js';
 import { RAKP_STATUS } from './rmcp-packets.js';
-import { RmcpError } from './rmcp-session.js';
+import { RmcpError, RmcpProtocolError } from './rmcp-session.js';
 
 /** Completion codes as ipmitool 1.8.19 names them (`lib/ipmi_strings.c`, `completion_code_vals`). */
 const COMPLETION_CODES: Record<number, string> = {
@@ -136,14 +136,11 @@ function commandFailure(err: ipmi.RmcpCommandError, where: string, details: BmcE
   });
 }
 
-/**
- * The session's 'protocol' failures carry their cause in the message only: the status code of a
- * refused handshake (`... (status 0x04)`, `... (last: Open Session status 0x01)`) and a few fixed words.
- */
+/** The session's 'protocol' failures: the status code of a refused handshake step, else a few fixed words. */
 function protocolFailure(err: RmcpError, where: string, details: BmcErrorDetails): BmcError {
   const { message } = err;
-  const status = /status 0x([0-9a-f]{2})\)$/i.exec(message)?.[1];
-  const setup = status === undefined ? undefined : SETUP_STATUSES[Number.parseInt(status, 16)];
+  const status = err instanceof RmcpProtocolError ? err.status : undefined;
+  const setup = status === undefined ? undefined : SETUP_STATUSES[status];
   if (setup === 'auth') return new BmcAuthFailedError(`BMC${where} rejected the credentials`, details, err);
   if (setup === 'sessionLimit') return new BmcSessionLimitError(`BMC${where} has no free session`, details, err);
   if (setup === 'cipher' || /refused cipher suite|other algorithms than cipher suite/.test(message))

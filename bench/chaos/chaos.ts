@@ -61,6 +61,8 @@ const wanted = (process.env.CHAOS_EXTRAS ?? 'lossy-bmc,api-outage').split(',').f
 const bmcDropRate = Number(process.env.CHAOS_BMC_DROP ?? 0.3);
 if (!(bmcDropRate >= 0 && bmcDropRate < 1)) throw new Error('CHAOS_BMC_DROP must be in [0, 1)');
 const outageMs = intEnv('CHAOS_OUTAGE_SECONDS', 60) * 1000;
+// The agent inherits the environment: the lossy-BMC figures depend on which IPMI client it runs.
+const ipmiClient = process.env.RACKPILOT_AGENT_IPMI_CLIENT || 'ipmitool';
 const random = seededRandom(seed);
 const say = (line: string) => console.log(line);
 const watch = { stallMs, say };
@@ -68,7 +70,7 @@ const watch = { stallMs, say };
 console.log(
   `fault matrix: CHAOS_SEED=${seed} CHAOS_RUNS=${runs} CHAOS_PROCESSES=${processes.join(',')} ` +
     `CHAOS_OPS=${ops.join(',')} CHAOS_STALL_SECONDS=${stallMs / 1000} CHAOS_MACHINES=${machines} ` +
-    `CHAOS_BOOT_TIMEOUT_SECONDS=${bootTimeout}`,
+    `CHAOS_BOOT_TIMEOUT_SECONDS=${bootTimeout} RACKPILOT_AGENT_IPMI_CLIENT=${ipmiClient}`,
 );
 const matrixStarted = Date.now();
 // The outage's start, drawn first so it does not shift the kill points of the matrix.
@@ -323,7 +325,7 @@ printMatrix(rows, extras, {
   baseline,
   selfExits: selfExitCounts(),
   wallMs: Date.now() - matrixStarted,
-  command: `CHAOS_SEED=${seed} CHAOS_RUNS=${runs} CHAOS_PROCESSES=${processes.join(',')} CHAOS_OPS=${ops.join(',')} npm run chaos`,
+  command: `RACKPILOT_AGENT_IPMI_CLIENT=${ipmiClient} CHAOS_SEED=${seed} CHAOS_RUNS=${runs} CHAOS_PROCESSES=${processes.join(',')} CHAOS_OPS=${ops.join(',')} npm run chaos`,
 });
 // Logs and Temporal's SQLite stay behind when a run went wrong: `temporal server start-dev --db-filename` reads them.
 await stack.stop({ keepDir: anomalies });

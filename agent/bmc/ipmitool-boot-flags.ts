@@ -8,7 +8,7 @@ import { unexpectedOutput } from './ipmitool-parsers.js';
  */
 
 /** Boot device selector (byte 2, bits 5:2) to the words ipmitool 1.8.x prints (`lib/ipmi_chassis.c`). */
-const SELECTORS: Record<number, string> = {
+export const BOOT_DEVICE_SELECTORS: Record<number, string> = {
   0x0: 'No override',
   0x1: 'Force PXE',
   0x2: 'Force Boot from default Hard-Drive',
@@ -23,7 +23,7 @@ const SELECTORS: Record<number, string> = {
   0xf: 'Force Boot from Floppy/primary removable media',
 };
 
-function deviceOf(selector: number): BootFlags['device'] {
+export function deviceOf(selector: number): BootFlags['device'] {
   if (selector === 0x0) return 'none';
   if (selector === 0x1) return 'pxe';
   if (selector === 0x2) return 'disk';
@@ -53,7 +53,7 @@ export function parseBootFlags(output: string): BootFlags {
   const valid = (flags1 & 0x80) !== 0;
   const persistent = (flags1 & 0x40) !== 0;
   const efi = (flags1 & 0x20) !== 0;
-  const description = SELECTORS[selector];
+  const description = BOOT_DEVICE_SELECTORS[selector];
   if (description === undefined) return fail(`reserved boot device selector 0x${selector.toString(16)}`);
 
   // What ipmitool printed must agree with the bytes it printed.

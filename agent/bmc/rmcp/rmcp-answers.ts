@@ -4,6 +4,7 @@
  */
 import type { BmcInfo, BootFlags, ChassisStatus } from '../bmc-driver.js';
 import { BmcCommandFailedError } from '../bmc-errors.js';
+import { BOOT_DEVICE_SELECTORS, deviceOf } from '../ipmitool-boot-flags.js';
 import type * as ipmi from './rmcp-commands.js';
 
 /** Thrown for an answer ipmitool-parsers.ts would reject: acting on a misread value is worse than stopping. */
@@ -37,33 +38,16 @@ export function toChassisStatus(status: ipmi.ChassisStatus): ChassisStatus {
   };
 }
 
-/** Boot device selectors as ipmitool 1.8.19 names them (the table of `ipmitool-boot-flags.ts`). */
-const BOOT_SELECTORS: Record<number, string> = {
-  0x0: 'No override',
-  0x1: 'Force PXE',
-  0x2: 'Force Boot from default Hard-Drive',
-  0x3: 'Force Boot from default Hard-Drive, request Safe-Mode',
-  0x4: 'Force Boot from Diagnostic Partition',
-  0x5: 'Force Boot from CD/DVD',
-  0x6: 'Force Boot into BIOS Setup',
-  0x7: 'Force Boot from remotely connected Floppy/primary removable media',
-  0x8: 'Force Boot from remotely connected CD/DVD',
-  0x9: 'Force Boot from primary remote media',
-  0xb: 'Force Boot from remotely connected Hard-Drive',
-  0xf: 'Force Boot from Floppy/primary removable media',
-};
-
 /** Returns boot flags as `parseBootFlags` reads `chassis bootparam get 5`; a reserved selector throws as there. */
 export function toBootFlags(flags: ipmi.BootFlags): BootFlags {
-  const description = BOOT_SELECTORS[flags.selector];
+  const description = BOOT_DEVICE_SELECTORS[flags.selector];
   if (description === undefined)
     throw unexpectedAnswer('Get System Boot Options', `reserved boot device selector 0x${flags.selector.toString(16)}`);
-  const device = flags.selector === 0x1 ? 'pxe' : flags.selector === 0x2 ? 'disk' : 'other';
   return {
     valid: flags.valid,
     persistent: flags.persistent,
     efi: flags.efi,
-    device: flags.selector === 0x0 ? 'none' : device,
+    device: deviceOf(flags.selector),
     deviceDescription: description,
   };
 }

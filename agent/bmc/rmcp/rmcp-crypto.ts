@@ -41,7 +41,8 @@ const hmac = (suite: CipherSuite, key: Buffer, ...parts: Buffer[]): Buffer => {
   return mac.digest();
 };
 
-const u32 = (value: number): Buffer => {
+/** A 32-bit little-endian field, as IPMI has session ids. */
+export const u32 = (value: number): Buffer => {
   const buf = Buffer.alloc(4);
   buf.writeUInt32LE(value >>> 0);
   return buf;

@@ -23,6 +23,7 @@ import {
   type SessionKeys,
   sessionIntegrityKey,
   sessionKeys,
+  u32,
   userKey,
 } from './rmcp-crypto.js';
 import {
@@ -149,12 +150,6 @@ const HOPELESS_STATUSES = new Set<number>([
   RAKP_STATUS.invalidRole,
   RAKP_STATUS.unauthorizedRole,
 ]);
-
-const u32 = (value: number): Buffer => {
-  const buf = Buffer.alloc(4);
-  buf.writeUInt32LE(value >>> 0);
-  return buf;
-};
 
 const hex = (value: number): string => `0x${value.toString(16).padStart(2, '0')}`;
 
